@@ -1,0 +1,120 @@
+"""Plataforma Live: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from plataforma import extensions as ext
+from plataforma.config import load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Pages allow only our own scripts, styles and Socket.IO connections.
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:", "https:"],
+    "connect-src": ["'self'", "ws:", "wss:"],
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "object-src": "'none'",
+}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.update(load_config(app.instance_path, overrides))
+    app.json.sort_keys = False  # keep schema field order on the wire
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
+
+    proxies = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    from plataforma import auth, cli, errors, models  # noqa: F401  (models: register tables)
+    from plataforma.api import init_app as init_api
+    from plataforma.realtime import redis as realtime_redis
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(
+        app, ext.db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True, compare_type=True
+    )
+    ext.jwt.init_app(app)
+    auth.init_app(app)
+    ext.limiter.init_app(app)
+    ext.csrf.init_app(app)
+    ext.cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        supports_credentials=False,
+        always_send=False,
+        max_age=600,
+    )
+    ext.talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["FORCE_HTTPS"],
+        frame_options="DENY",
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"],
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+    realtime_redis.init_app(app)
+    ext.api.init_app(app)
+    init_api(app)
+    errors.register_error_handlers(app)
+    _init_socketio(app)
+    cli.init_app(app)
+
+    @app.before_request
+    def refuse_large_bodies():
+        length = request.content_length
+        if length is not None and length > app.config["MAX_CONTENT_LENGTH"]:
+            raise RequestEntityTooLarge()
+
+    @app.after_request
+    def hide_server(response):
+        response.headers["Server"] = "plataforma"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.teardown_appcontext
+    def drop_pending_events(_exc):
+        from plataforma.realtime.broadcast import discard_pending
+
+        discard_pending()
+
+    return app
+
+
+def _init_socketio(app: Flask) -> None:
+    from plataforma import realtime
+
+    realtime.init_app(app)
+    ext.socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"] if not app.config["TESTING"] else None,
+        cors_allowed_origins=app.config["CORS_ORIGINS"],
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def _configure_logging(app: Flask) -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

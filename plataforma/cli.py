@@ -1,0 +1,56 @@
+"""Flask CLI: create-user, seed-demo, prune-tokens."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import delete
+
+from plataforma.errors import AppError
+from plataforma.extensions import db
+from plataforma.models import RevokedToken, Role, utcnow
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(prune_tokens_command)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role], case_sensitive=False), default="ATTENDEE")
+def create_user_command(email: str, password: str, name: str, role: str) -> None:
+    """Create a user with the given role."""
+    from plataforma.services import accounts, commit
+
+    if len(password) < 8:
+        raise click.BadParameter("must be at least 8 characters", param_hint="--password")
+    try:
+        profile = accounts.create_user(email=email, password=password, name=name, role=Role(role.upper()))
+        commit()
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {profile.role.value} {profile.email} ({profile.id})")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo project, event, sessions, stream, rooms, poll, survey, products and accounts (idempotent)."""
+    from plataforma.seed import seed_demo
+
+    logins = seed_demo()
+    click.echo("Demo data ready. Logins:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<10} {email}  /  {password}")
+
+
+@click.command("prune-tokens")
+def prune_tokens_command() -> None:
+    """Forget revoked tokens that have expired anyway."""
+    result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    db.session.commit()
+    click.echo(f"Pruned {result.rowcount} expired revoked tokens")

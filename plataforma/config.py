@@ -1,0 +1,130 @@
+"""Configuration read from the environment (SPEC §3).
+
+Every variable is optional in development; production refuses to start with
+default or weak secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration we refuse to run."""
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _csv(name: str, default: str) -> list[str]:
+    raw = os.environ.get(name, default)
+    return [part.strip().rstrip("/") for part in raw.split(",") if part.strip()]
+
+
+def _secret(name: str, env: str) -> str:
+    value = os.environ.get(name, "")
+    if env == "production":
+        if len(value.encode()) < MIN_SECRET_BYTES or value.lower() in {"changeme", "secret", "dev"}:
+            raise ConfigError(
+                f"{name} must be set to a random value of at least {MIN_SECRET_BYTES} bytes in production"
+            )
+        return value
+    # Development and tests: a fresh random key per start unless one is given.
+    return value or secrets.token_hex(MIN_SECRET_BYTES)
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` / `postgresql://` forms and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment plus ``overrides``."""
+    overrides = dict(overrides or {})
+    env = overrides.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+    if env not in {"development", "production", "testing"}:
+        raise ConfigError(f"APP_ENV must be development, production or testing, not {env!r}")
+
+    default_db = "sqlite:///" + os.path.join(instance_path, "plataforma.db")
+    database_url = normalise_database_url(os.environ.get("DATABASE_URL") or default_db)
+    redis_url = os.environ.get("REDIS_URL") or None
+
+    config = {
+        "APP_ENV": env,
+        "TESTING": env == "testing",
+        "DEBUG": False,
+        "SECRET_KEY": _secret("SECRET_KEY", env),
+        "JWT_SECRET_KEY": _secret("JWT_SECRET_KEY", env),
+        "HOST": os.environ.get("HOST", "127.0.0.1"),
+        "PORT": int(os.environ.get("PORT", "3000")),
+        # Database
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        # Auth tokens: short access tokens, rotating refresh tokens.
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=int(os.environ.get("JWT_ACCESS_SECONDS", "3600"))),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "30"))),
+        "JWT_ENCODE_AUDIENCE": "authenticated",
+        "JWT_DECODE_AUDIENCE": "authenticated",
+        "JWT_ERROR_MESSAGE_KEY": "message",
+        "SUPABASE_JWT_SECRET": os.environ.get("SUPABASE_JWT_SECRET") or None,
+        "AGORA_APP_ID": os.environ.get("AGORA_APP_ID") or None,
+        "AGORA_APP_CERTIFICATE": os.environ.get("AGORA_APP_CERTIFICATE") or None,
+        # Edge
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "CORS_ORIGINS": _csv("CORS_ORIGIN", "http://localhost:5173"),
+        "FORCE_HTTPS": _flag("FORCE_HTTPS"),
+        "REDIS_URL": redis_url,
+        # Rate limits. Our own names: Flask-Limiter's RATELIMIT_DEFAULT would apply
+        # to every route (static files and the dashboard too).
+        "AUTH_RATE_LIMIT": os.environ.get("RATELIMIT_AUTH", "100 per 15 minutes"),
+        "API_RATE_LIMIT": os.environ.get("RATELIMIT_DEFAULT", "1000 per 15 minutes"),
+        "CHAT_RATE_LIMIT": os.environ.get("RATELIMIT_CHAT", "5 per 5 seconds"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "plataforma-limits",
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "Plataforma Live API",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
+        },
+        # Dashboard cookies and CSRF (flask-wtf; checked only on dashboard forms).
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("FORCE_HTTPS"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Socket.IO: wsgi.py sets "eventlet" after monkey-patching; CLI and tests use threads.
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or "threading",
+    }
+    if env == "testing":
+        config.update(
+            {"SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_STORAGE_URI": "memory://", "FAST_PASSWORD_HASH": True}
+        )
+    config.update(overrides)
+    return config

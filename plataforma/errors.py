@@ -1,0 +1,167 @@
+"""Domain exceptions and the one place that turns errors into responses.
+
+Every error under ``/api`` (and everything else that is not the HTML dashboard)
+answers ``{"error": {"code", "message", "fields"?}}`` with the right status.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from plataforma.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """A refusal the caller can act on. Services raise these; edges render them."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields
+
+
+class ValidationFailed(AppError):
+    status = 400
+    code = "validation_error"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+
+
+# werkzeug status -> our error code
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+HTTP_MESSAGES = {
+    404: "The requested resource was not found.",
+    405: "The method is not allowed for this URL.",
+    413: "The request body is larger than 1 MiB.",
+    429: "Too many requests; slow down and retry later.",
+    500: "An unexpected error occurred.",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _wants_html() -> bool:
+    return request.path.startswith("/moderator")
+
+
+def _render(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    if _wants_html():
+        body = render_template("error.html", status=status, message=message)
+        return body, status, headers or {}
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    if headers:
+        response.headers.extend(headers)
+    return response
+
+
+def flatten_validation_messages(messages: dict) -> dict:
+    """webargs nests errors by location (``{"json": {...}, "query": {...}}``)."""
+    fields: dict = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            for name, problems in errors.items():
+                key = "body" if name == "_schema" else name
+                fields[key] = problems
+        else:  # e.g. {"json": ["Invalid JSON body."]}
+            fields["body" if location in {"json", "form"} else location] = errors
+    return fields
+
+
+def http_error_response(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+
+    messages = data.get("messages")
+    if messages is not None:  # webargs/marshmallow validation
+        fields = flatten_validation_messages(messages)
+        return _render(400, "validation_error", "The request is invalid.", fields, headers)
+
+    if status >= 500:
+        db.session.rollback()
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            log.error("Unhandled error on %s %s", request.method, request.path, exc_info=original)
+    message = HTTP_MESSAGES.get(status) or error.description or error.name
+    if status in (400, 401, 403, 409) and error.description:
+        message = error.description
+    return _render(status, HTTP_CODES.get(status, "error"), message, None, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(error: AppError):
+        db.session.rollback()
+        return _render(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        # Services translate the constraints they expect; this is the safety net.
+        db.session.rollback()
+        log.warning("Unexpected integrity error on %s: %s", request.path, error.orig)
+        return _render(409, "conflict", "The request conflicts with existing data.")
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(error: DBAPIError):
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may already be gone
+            log.debug("rollback after database failure failed", exc_info=True)
+        log.error("Database unavailable: %s", error.orig)
+        return _render(503, "service_unavailable", "The database is unavailable; retry shortly.")

@@ -1,0 +1,53 @@
+"""Unbound extension instances; ``create_app`` binds them."""
+
+from __future__ import annotations
+
+from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from plataforma.schemas.base import ErrorSchema
+
+# Deterministic constraint names so Alembic can alter them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PlataformaApi(Api):
+    """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        from plataforma.errors import http_error_response
+
+        return http_error_response(error)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = PlataformaApi()
+jwt = JWTManager()
+limiter = Limiter(key_func=get_remote_address)
+socketio = SocketIO()
+talisman = Talisman()
+cors = CORS()
+csrf = CSRFProtect()

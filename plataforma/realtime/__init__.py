@@ -1,0 +1,8 @@
+"""Socket.IO: connection auth, event handlers, viewer counts, broadcasting."""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register the Socket.IO handlers before ``socketio.init_app`` binds the server."""
+    from plataforma.realtime import handlers  # noqa: F401  (registers @socketio.on handlers)

@@ -1,0 +1,1 @@
+"""marshmallow schemas shared by REST, Socket.IO handlers and dashboard forms."""

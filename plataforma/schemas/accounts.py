@@ -1,0 +1,92 @@
+"""Auth and profile payloads."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from plataforma.models import Role, UserStatus
+from plataforma.schemas.base import CamelSchema, Enum, OptionalText, Text, UTCDateTime
+
+
+class SignUpSchema(CamelSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+    name = Text(required=True, min_length=1, max_length=120)
+    company = OptionalText(max_length=120)
+    title = OptionalText(max_length=120)
+
+
+class SignInSchema(CamelSchema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class RefreshSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+
+
+class SignOutSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    refresh_token = fields.String(validate=validate.Length(max=4096))
+
+
+class SessionSchema(ma.Schema):
+    """Supabase's names, kept as they are (SPEC §4)."""
+
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    expires_at = fields.Integer()
+
+
+class UserSchema(CamelSchema):
+    id = fields.UUID()
+    email = fields.String()
+
+
+class ProfileSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    name = Text(min_length=1, max_length=120)
+    role = Enum(Role)
+    avatar = OptionalText(max_length=500, validate=[validate.URL(relative=False, schemes={"http", "https"})])
+    company = OptionalText(max_length=120)
+    title = OptionalText(max_length=120)
+    status = Enum(UserStatus)
+    last_login_at = UTCDateTime(dump_only=True)
+    created_at = UTCDateTime(dump_only=True)
+    updated_at = UTCDateTime(dump_only=True)
+
+
+class ProfileWithEmailSchema(ProfileSchema):
+    email = fields.String(dump_only=True)
+
+
+class AuthResponseSchema(CamelSchema):
+    user = fields.Nested(UserSchema)
+    profile = fields.Nested(ProfileWithEmailSchema)
+    session = fields.Nested(SessionSchema)
+
+
+class MeSchema(CamelSchema):
+    user = fields.Nested(UserSchema)
+    profile = fields.Nested(ProfileWithEmailSchema)
+
+
+class RefreshResponseSchema(ma.Schema):
+    session = fields.Nested(SessionSchema)
+
+
+class PublicUserSchema(CamelSchema):
+    """The author summary embedded in messages and questions."""
+
+    id = fields.UUID()
+    name = fields.String()
+    avatar = fields.String()
+    role = Enum(Role)

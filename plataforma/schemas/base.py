@@ -1,0 +1,113 @@
+"""Schema base classes and field types shared by REST, sockets and forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+# C0/C1 control characters except tab/newline, which are normalised separately.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Trim, drop control characters; newlines kept only where multi-line text makes sense."""
+    value = _CONTROL.sub("", value)
+    if not multiline:
+        value = re.sub(r"[\t\r\n]+", " ", value)
+    else:
+        value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return value.strip()
+
+
+def camelcase(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class CamelSchema(ma.Schema):
+    """snake_case attributes in Python, camelCase keys on the wire; unknown keys are errors."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+    def on_bind_field(self, field_name, field_obj):
+        field_obj.data_key = camelcase(field_obj.data_key or field_name)
+
+
+class Text(fields.String):
+    """A cleaned string: trimmed, control characters removed, length enforced after cleaning."""
+
+    def __init__(
+        self, *args, min_length: int | None = None, max_length: int | None = None, multiline: bool = False, **kwargs
+    ):
+        self.multiline = multiline
+        validators = list(kwargs.pop("validate", None) or [])
+        if min_length is not None or max_length is not None:
+            validators.append(validate.Length(min=min_length, max=max_length))
+        super().__init__(*args, validate=validators, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return clean_text(text, multiline=self.multiline)
+
+
+class OptionalText(Text):
+    """Like Text, but an empty result means "no value" (stored as NULL)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text or None
+
+    def _validate(self, value):
+        if value is not None:
+            super()._validate(value)
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO-8601 in UTC with a ``Z``; naive values (SQLite) are taken as UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+
+class Enum(fields.Enum):
+    """Enums by value on the wire."""
+
+    def __init__(self, enum, **kwargs):
+        super().__init__(enum, by_value=True, **kwargs)
+
+
+class ErrorDetailSchema(ma.Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorSchema(ma.Schema):
+    """The error contract (SPEC §4), for the OpenAPI document."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class PaginationArgs(CamelSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))

@@ -1,0 +1,188 @@
+"""Accounts: sign-up, sign-in, token rotation, sign-out, profiles, user creation."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from plataforma.auth import decode_any_token, issue_session, revoke
+from plataforma.errors import Conflict, Forbidden, Unauthorized
+from plataforma.extensions import db
+from plataforma.models import Credential, Profile, Role, utcnow
+from plataforma.schemas.base import clean_text
+from plataforma.services import get_or_404
+
+BAD_CREDENTIALS = "Invalid email or password."
+
+
+@lru_cache(maxsize=2)
+def _hasher(cheap: bool) -> PasswordHasher:
+    # Argon2id with RFC 9106's low-memory profile; tests use the cheapest one.
+    return PasswordHasher.from_parameters(profiles.CHEAPEST if cheap else profiles.RFC_9106_LOW_MEMORY)
+
+
+def _cheap() -> bool:
+    return bool(current_app.config.get("FAST_PASSWORD_HASH"))
+
+
+def password_hasher() -> PasswordHasher:
+    return _hasher(_cheap())
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _find_credential(email: str) -> Credential | None:
+    return db.session.scalar(select(Credential).where(Credential.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str | None,
+    name: str,
+    role: Role = Role.ATTENDEE,
+    company: str | None = None,
+    title: str | None = None,
+) -> Profile:
+    """Create credentials and their profile; 409 if the email is taken."""
+    email = normalise_email(email)
+    credential = Credential(
+        id=uuid.uuid4(),
+        email=email,
+        password_hash=password_hasher().hash(password) if password else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(credential)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("An account with this email already exists.", code="email_taken") from None
+    # On PostgreSQL a trigger may already have created the profile row (issue: one
+    # profile per user whichever path created it); fill it in rather than insert twice.
+    profile = db.session.get(Profile, credential.id, populate_existing=True)
+    if profile is None:
+        profile = Profile(id=credential.id)
+        db.session.add(profile)
+    profile.name = clean_text(name) or email.split("@")[0]
+    profile.role = role
+    profile.company = company
+    profile.title = title
+    profile.credential = credential
+    db.session.flush()
+    return profile
+
+
+def sign_up(data: dict) -> tuple[Profile, dict]:
+    profile = create_user(
+        email=data["email"],
+        password=data["password"],
+        name=data["name"],
+        company=data.get("company"),
+        title=data.get("title"),
+    )
+    profile.last_login_at = utcnow()
+    return profile, issue_session(profile)
+
+
+def authenticate(email: str, password: str) -> Profile:
+    """The profile for these credentials; the same 401 for unknown email and wrong password."""
+    credential = _find_credential(email)
+    hasher = password_hasher()
+    if credential is None or not credential.password_hash:
+        # Spend the same time as a real check so response times don't reveal accounts.
+        _verify(hasher, _dummy_hash(_cheap()), password)
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+    if not _verify(hasher, credential.password_hash, password):
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+    if hasher.check_needs_rehash(credential.password_hash):
+        credential.password_hash = hasher.hash(password)
+    return credential.profile
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(cheap: bool) -> str:
+    return _hasher(cheap).hash("not-a-real-password")
+
+
+def sign_in(email: str, password: str) -> tuple[Profile, dict]:
+    profile = authenticate(email, password)
+    profile.last_login_at = utcnow()
+    return profile, issue_session(profile)
+
+
+def refresh_session(refresh_token: str) -> dict:
+    """Rotate: the presented refresh token dies, a new pair is issued."""
+    claims = decode_any_token(refresh_token)
+    if claims.get("type") != "refresh":
+        raise Unauthorized("A refresh token is required.", code="invalid_token")
+    profile = db.session.get(Profile, uuid.UUID(claims["sub"]))
+    if profile is None or not revoke(claims):
+        raise Unauthorized("The refresh token has been used or revoked.", code="token_revoked")
+    return issue_session(profile)
+
+
+def sign_out(profile: Profile, access_claims: dict, refresh_token: str | None) -> None:
+    revoke(access_claims)
+    if refresh_token:
+        try:
+            claims = decode_any_token(refresh_token)
+        except Unauthorized:
+            return  # an invalid refresh token is already useless
+        if claims.get("type") == "refresh" and claims.get("sub") == str(profile.id):
+            revoke(claims)
+
+
+def update_profile(actor: Profile, profile_id, changes: dict) -> Profile:
+    """Own profile only (admins: anyone); only admins change roles."""
+    profile = get_or_404(Profile, profile_id, "profile")
+    if profile.id != actor.id and not actor.is_admin:
+        raise Forbidden("You can only change your own profile.")
+    if "role" in changes and changes["role"] != profile.role:
+        if not actor.is_admin:
+            raise Forbidden("Only an admin can change roles.")
+        if profile.role == Role.ADMIN and _admin_count() <= 1:
+            raise Conflict("The last admin cannot lose the admin role.", code="last_admin")
+    for key, value in changes.items():
+        setattr(profile, key, value)
+    db.session.flush()
+    return profile
+
+
+def _admin_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Profile).where(Profile.role == Role.ADMIN))
+
+
+def provision_supabase_user(user_id: uuid.UUID, claims: dict) -> Profile:
+    """First sight of a user authenticated by Supabase: give them credentials and a profile."""
+    email = normalise_email(str(claims.get("email") or f"{user_id}@supabase.invalid"))
+    metadata = claims.get("user_metadata") or {}
+    credential = Credential(id=user_id, email=email, password_hash=None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(credential)
+            db.session.flush()
+            profile = db.session.get(Profile, user_id, populate_existing=True) or Profile(id=user_id)
+            profile.name = clean_text(str(metadata.get("name") or email.split("@")[0]))[:120]
+            profile.role = Role.ATTENDEE
+            profile.credential = credential
+            db.session.add(profile)
+            db.session.flush()
+    except IntegrityError:
+        return None  # email already used by a local account: refuse the token
+    db.session.commit()
+    return profile

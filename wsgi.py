@@ -1,0 +1,35 @@
+"""Production entry point: ``python wsgi.py`` serves HTTP + Socket.IO with eventlet.
+
+Eventlet lives only here, so the package stays switchable to gevent
+(``gevent.monkey.patch_all()`` + ``SOCKETIO_ASYNC_MODE=gevent``).
+"""
+
+import os
+import sys
+
+if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
+    # psycopg 3 must wait with select() so eventlet's green select can yield
+    # during a query (see STACK.md): set before psycopg is imported.
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+    os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*Eventlet.*", category=DeprecationWarning)
+    import eventlet
+
+    eventlet.monkey_patch()
+
+from plataforma import create_app  # noqa: E402
+from plataforma.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+
+def main() -> None:
+    host, port = app.config["HOST"], app.config["PORT"]
+    print(f"Plataforma Live on http://{host}:{port} ({app.config['APP_ENV']})", file=sys.stderr, flush=True)
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1")
+
+
+if __name__ == "__main__":
+    main()
