@@ -1,0 +1,48 @@
+"""Who may see what (SPEC §5): a DRAFT project and everything in it is 404 to non-admins."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from plataforma.errors import NotFound
+from plataforma.extensions import db
+from plataforma.models import Event, EventSession, Profile, Project, ProjectStatus
+from plataforma.services import parse_uuid
+
+
+def is_admin(actor: Profile | None) -> bool:
+    return actor is not None and actor.is_admin
+
+
+def published_events(query: Select, actor: Profile | None) -> Select:
+    """Restrict an ``Event`` query to events whose project non-admins may see."""
+    if is_admin(actor):
+        return query
+    return query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+
+
+def visible_project(actor: Profile | None, project_id) -> Project:
+    project = db.session.get(Project, parse_uuid(project_id, "project"))
+    if project is None or (project.status == ProjectStatus.DRAFT and not is_admin(actor)):
+        raise NotFound("Project not found.")
+    return project
+
+
+def visible_event(actor: Profile | None, event_id) -> Event:
+    event_id = parse_uuid(event_id, "event")
+    event = db.session.scalar(published_events(select(Event).where(Event.id == event_id), actor))
+    if event is None:
+        raise NotFound("Event not found.")
+    return event
+
+
+def visible_session(actor: Profile | None, session_id) -> EventSession:
+    """The session, if its project is visible to ``actor``; one query."""
+    session_id = parse_uuid(session_id, "session")
+    query = select(EventSession).join(Event, Event.id == EventSession.event_id).where(EventSession.id == session_id)
+    if not is_admin(actor):
+        query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+    session = db.session.scalar(query)
+    if session is None:
+        raise NotFound("Session not found.")
+    return session
