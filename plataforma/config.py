@@ -77,7 +77,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORT": int(os.environ.get("PORT", "3000")),
         # Database
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         # Auth tokens: short access tokens, rotating refresh tokens.
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=int(os.environ.get("JWT_ACCESS_SECONDS", "3600"))),
@@ -127,4 +126,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {"SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_STORAGE_URI": "memory://", "FAST_PASSWORD_HASH": True}
         )
     config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(config["SQLALCHEMY_DATABASE_URI"])
     return config

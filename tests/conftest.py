@@ -211,3 +211,55 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", counter)
 
     return counter
+
+
+class ContentFactory:
+    """Creates projects / events / sessions straight in the database (for tests of other areas)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _add(self, obj):
+        with self.app.app_context():
+            db.session.add(obj)
+            db.session.commit()
+            return str(obj.id)
+
+    def project(self, status: str = "LIVE", **kwargs) -> str:
+        from plataforma.models import Project, ProjectStatus
+
+        return self._add(Project(name=kwargs.pop("name", "Project"), status=ProjectStatus(status), **kwargs))
+
+    def event(self, project_id: str | None = None, status: str = "LIVE", project_status: str = "LIVE", **kwargs) -> str:
+        from plataforma.models import Event, EventStatus
+
+        project_id = project_id or self.project(project_status)
+        title = kwargs.pop("title", "Event")
+        slug = kwargs.pop("slug", f"event-{uuid.uuid4().hex[:8]}")
+        return self._add(
+            Event(project_id=uuid.UUID(project_id), title=title, slug=slug, status=EventStatus(status), **kwargs)
+        )
+
+    def session(self, event_id: str | None = None, project_status: str = "LIVE", **kwargs) -> str:
+        from plataforma.models import EventSession
+
+        event_id = event_id or self.event(project_status=project_status)
+        return self._add(EventSession(event_id=uuid.UUID(event_id), title=kwargs.pop("title", "Session"), **kwargs))
+
+
+@pytest.fixture
+def content(app):
+    """``content.project()``, ``content.event()``, ``content.session()`` -> ids (str)."""
+    return ContentFactory(app)
+
+
+@pytest.fixture
+def live_session(content) -> str:
+    """The id of a session inside a LIVE project."""
+    return content.session()
+
+
+@pytest.fixture
+def draft_session(content) -> str:
+    """The id of a session inside a DRAFT project (404 for non-admins)."""
+    return content.session(project_status="DRAFT")
