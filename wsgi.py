@@ -14,8 +14,9 @@ if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
     os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
     import warnings
 
-    warnings.filterwarnings("ignore", message=".*Eventlet.*", category=DeprecationWarning)
-    import eventlet
+    with warnings.catch_warnings():  # eventlet announces its maintenance mode on import
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import eventlet
 
     eventlet.monkey_patch()
 

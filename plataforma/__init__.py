@@ -87,9 +87,11 @@ def create_app(overrides: dict | None = None) -> Flask:
             raise RequestEntityTooLarge()
 
     @app.after_request
-    def hide_server(response):
-        response.headers["Server"] = "plataforma"
+    def edge_headers(response):
+        response.headers["Server"] = "plataforma"  # no framework or version
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.status_code != 429:  # Flask-Limiter sends it on every response
+            response.headers.pop("Retry-After", None)
         return response
 
     @app.teardown_appcontext

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import delete
 
 from plataforma.errors import AppError
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", required=True)
@@ -38,6 +40,7 @@ def create_user_command(email: str, password: str, name: str, role: str) -> None
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo project, event, sessions, stream, rooms, poll, survey, products and accounts (idempotent)."""
     from plataforma.seed import seed_demo
@@ -49,6 +52,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("prune-tokens")
+@with_appcontext
 def prune_tokens_command() -> None:
     """Forget revoked tokens that have expired anyway."""
     result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))

@@ -63,16 +63,16 @@ def is_postgres(database_url) -> bool:
     return database_url.startswith("postgresql")
 
 
-def _truncate_all(app) -> None:
-    with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
-        db.engine.dispose()
+def _truncate_all(database_url: str) -> None:
+    engine = sa.create_engine(normalise_database_url(database_url))
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -88,11 +88,11 @@ def make_app(database_url):
         return app
 
     yield factory
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
     if apps:
-        _truncate_all(apps[0])
-        for app in apps[1:]:
-            with app.app_context():
-                db.engine.dispose()
+        _truncate_all(database_url)
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""CLI commands and configuration rules."""
+
+import pytest
+from sqlalchemy import func, select
+
+from plataforma import create_app
+from plataforma.config import ConfigError, load_config, normalise_database_url
+
+
+def test_create_user_command(runner, client):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Mod@Example.com",
+            "--password",
+            "moderator-pass",
+            "--name",
+            "Mo",
+            "--role",
+            "moderator",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "MODERATOR mod@example.com" in result.output
+    signin = client.post("/api/auth/signin", json={"email": "mod@example.com", "password": "moderator-pass"})
+    assert signin.status_code == 200
+    assert signin.json["profile"]["role"] == "MODERATOR"
+
+
+def test_create_user_refuses_duplicates_and_short_passwords(runner):
+    args = ["create-user", "--email", "dup@example.com", "--password", "long-enough", "--name", "D"]
+    assert runner.invoke(args=args).exit_code == 0
+    duplicate = runner.invoke(args=args)
+    assert duplicate.exit_code != 0
+    assert "already exists" in duplicate.output
+    short = runner.invoke(args=["create-user", "--email", "s@example.com", "--password", "short", "--name", "S"])
+    assert short.exit_code != 0
+
+
+def test_seed_demo_is_idempotent_and_prints_logins(runner, app, client):
+    from plataforma.extensions import db
+    from plataforma.models import Credential, Event, Poll
+
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.plataforma.live" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Credential)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Poll)) == 1
+    signin = client.post(
+        "/api/auth/signin", json={"email": "moderator@demo.plataforma.live", "password": "demo-moderator-pass"}
+    )
+    assert signin.status_code == 200
+
+
+def test_prune_tokens_forgets_only_expired_ones(runner, client, attendee):
+    assert client.post("/api/auth/signout", headers=attendee.headers).status_code == 204
+    result = runner.invoke(args=["prune-tokens"])
+    assert result.exit_code == 0
+    assert "Pruned 0" in result.output
+    assert client.get("/api/auth/me", headers=attendee.headers).status_code == 401
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SECRET_KEY"])
+def test_production_refuses_default_or_weak_secrets(monkeypatch, tmp_path, missing):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+    load_config(str(tmp_path))  # both set: fine
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigError, match=missing):
+        load_config(str(tmp_path))
+    monkeypatch.setenv(missing, "short")
+    with pytest.raises(ConfigError, match=missing):
+        create_app()
+
+
+def test_development_generates_random_secrets(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("APP_ENV", raising=False)
+    first, second = load_config(str(tmp_path)), load_config(str(tmp_path))
+    assert first["SECRET_KEY"] != second["SECRET_KEY"]
+    assert len(first["JWT_SECRET_KEY"]) >= 32
+
+
+def test_environment_variables_are_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("CORS_ORIGIN", "https://a.example, https://b.example/")
+    monkeypatch.setenv("RATELIMIT_AUTH", "7 per minute")
+    monkeypatch.setenv("RATELIMIT_DEFAULT", "70 per minute")
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.setenv("FORCE_HTTPS", "true")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/x")
+    config = load_config(str(tmp_path))
+    assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert (config["AUTH_RATE_LIMIT"], config["API_RATE_LIMIT"]) == ("7 per minute", "70 per minute")
+    assert config["PORT"] == 8080 and config["FORCE_HTTPS"] is True
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/x"
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_unknown_app_env_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "staging")
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path))
+
+
+def test_database_url_normalisation():
+    assert normalise_database_url("postgresql://h/d") == "postgresql+psycopg://h/d"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
