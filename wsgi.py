@@ -15,7 +15,7 @@ if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
     import warnings
 
     with warnings.catch_warnings():  # eventlet announces its maintenance mode on import
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         import eventlet
 
     eventlet.monkey_patch()
