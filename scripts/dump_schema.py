@@ -102,7 +102,7 @@ def find_pg_dump(server_major: int) -> str:
 
 
 def pg_dump_major(pg_dump: str) -> int:
-    out = subprocess.run([pg_dump, "--version"], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([pg_dump, "--version"], check=True, capture_output=True, text=True).stdout  # noqa: S603
     match = re.search(r"(\d+)(?:\.\d+)?", out)
     if not match:
         raise RuntimeError(f"cannot read the pg_dump version from {out!r}")
