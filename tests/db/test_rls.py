@@ -426,3 +426,24 @@ def test_signup_on_postgres_gives_one_profile_with_the_given_name(app, client, p
     signin = client.post("/api/auth/signin", json={"email": body["email"], "password": body["password"]})
     assert signin.status_code == 200
     assert signin.get_json()["profile"]["id"] == user_id
+
+
+def test_the_documented_non_owner_app_role_sees_and_writes_everything(rls, world):
+    """docs/database.md: a non-owner application role needs BYPASSRLS (not just grants)."""
+    suffix = uuid.uuid4().hex[:8]
+    bypass, plain = f"plataforma_app_{suffix}", f"plataforma_plain_{suffix}"
+    # CREATE ROLE is transactional: the rollback at the end removes both roles.
+    rls.run(f"CREATE ROLE {bypass} NOLOGIN BYPASSRLS")
+    rls.run(f"CREATE ROLE {plain} NOLOGIN")
+    for role in (bypass, plain):
+        rls.run(f"GRANT USAGE ON SCHEMA public TO {role}")
+        rls.run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    rls.run(f"SET LOCAL ROLE {bypass}")
+    assert rls.scalar("SELECT row_security_active('public.messages')") is False
+    assert rls.scalar("SELECT count(*) FROM credentials") >= 3
+    assert rls.rowcount("UPDATE profiles SET role = 'MODERATOR' WHERE id = :b", b=world["b"]) == 1
+    assert rls.rowcount(INSERTS["messages"], **_insert_params(world, world["a"])) == 1
+    # Grants alone are not enough: without BYPASSRLS no policy matches the role.
+    rls.run(f"SET LOCAL ROLE {plain}")
+    assert rls.scalar("SELECT count(*) FROM profiles") == 0
+    assert rls.error(INSERTS["messages"], **_insert_params(world, world["a"])) == INSUFFICIENT_PRIVILEGE
