@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import json
 import os
@@ -42,7 +43,8 @@ def load_dump_schema():
 @pytest.fixture(scope="session")
 def dump_schema():
     module = load_dump_schema()
-    if shutil.which("pg_dump") is None and not os.environ.get("PG_DUMP"):
+    installed = os.environ.get("PG_DUMP") or shutil.which("pg_dump") or glob.glob("/usr/lib/postgresql/*/bin/pg_dump")
+    if not installed:
         if IN_CI:
             pytest.fail("pg_dump is required in CI (postgresql-client)")
         pytest.skip("pg_dump not installed")
