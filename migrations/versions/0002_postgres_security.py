@@ -416,4 +416,5 @@ def downgrade():
         $$
         """
     )
-    # The roles anon / authenticated are cluster-wide and may serve other databases: kept.
+    # Kept on purpose: the roles anon / authenticated (cluster-wide, may serve other
+    # databases) and their USAGE on schema public (Supabase's Data API relies on it).
