@@ -191,15 +191,16 @@ def _explicit_slug(slug: str | None) -> str | None:
 def _save_with_slug(event: Event, explicit: str | None, attempts: int = 3) -> None:
     """Flush with the explicit slug (409 if taken) or a derived one (retried on a race)."""
     for attempt in range(attempts):
-        event.slug = explicit or available_slug(slugify(clean_text(event.title)), exclude_id=event.id)
+        slug = explicit or available_slug(slugify(clean_text(event.title)), exclude_id=event.id)
         try:
+            # Set inside the savepoint: begin_nested() flushes pending changes before it starts.
             with db.session.begin_nested():
+                event.slug = slug
                 db.session.add(event)
                 db.session.flush()
             return
         except IntegrityError:
-            taken = db.session.scalar(select(Event.id).where(Event.slug == event.slug))
-            if taken is None:
+            if db.session.scalar(select(Event.id).where(Event.slug == slug)) is None:
                 raise
             if explicit or attempt == attempts - 1:
                 raise Conflict("An event with this slug already exists.", code="slug_taken") from None
