@@ -340,11 +340,7 @@ def _set_stream_status(stream: Stream, status: StreamStatus) -> None:
 def list_rooms(actor: Profile, event_id) -> list[Room]:
     """Main stage first, then in creation order."""
     event = visible_event(actor, event_id)
-    query = (
-        select(Room)
-        .where(Room.event_id == event.id)
-        .order_by(Room.is_main_stage.desc(), Room.created_at, Room.id)
-    )
+    query = select(Room).where(Room.event_id == event.id).order_by(Room.is_main_stage.desc(), Room.created_at, Room.id)
     return list(db.session.scalars(query))
 
 

@@ -322,7 +322,10 @@ def test_list_query_count_is_the_same_for_1_and_50_events(client, attendee, rows
     assert listed == 1
     rows.add_many(
         Event,
-        [{"project_id": uuid.UUID(project), "title": f"E{i}", "slug": f"bulk-{i}", "start_time": at(i)} for i in range(49)],
+        [
+            {"project_id": uuid.UUID(project), "title": f"E{i}", "slug": f"bulk-{i}", "start_time": at(i)}
+            for i in range(49)
+        ],
     )
     fifty, listed = measure()
     assert listed == 50

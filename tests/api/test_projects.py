@@ -270,3 +270,43 @@ def test_deleting_a_project_deletes_everything_inside(app, client, admin, attend
     assert rows.exists(Event, other_event)
     assert client.get(f"/api/projects/{project_id}", headers=admin.headers).status_code == 404
     assert client.get(f"/api/events/{event_id}", headers=admin.headers).status_code == 404
+
+
+CONTENT_ROUTES = [
+    ("get", "/api/projects"),
+    ("post", "/api/projects"),
+    ("get", "/api/projects/{project_id}"),
+    ("patch", "/api/projects/{project_id}"),
+    ("delete", "/api/projects/{project_id}"),
+    ("get", "/api/events"),
+    ("post", "/api/events"),
+    ("get", "/api/events/live"),
+    ("get", "/api/events/{event_id}"),
+    ("patch", "/api/events/{event_id}"),
+    ("delete", "/api/events/{event_id}"),
+    ("get", "/api/sessions/event/{event_id}"),
+    ("post", "/api/sessions"),
+    ("patch", "/api/sessions/{session_id}"),
+    ("delete", "/api/sessions/{session_id}"),
+    ("get", "/api/streams/{stream_id}"),
+    ("get", "/api/streams/event/{event_id}"),
+    ("get", "/api/streams/event/{event_id}/active"),
+    ("post", "/api/streams"),
+    ("patch", "/api/streams/{stream_id}"),
+    ("get", "/api/rooms/event/{event_id}"),
+    ("post", "/api/rooms"),
+    ("patch", "/api/rooms/{room_id}"),
+    ("delete", "/api/rooms/{room_id}"),
+]
+
+
+def test_content_routes_are_documented(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for method, path in CONTENT_ROUTES:
+        operation = spec["paths"][path][method]
+        assert operation["summary"], (method, path)
+    assert "EventCreate" in spec["components"]["schemas"]
+    update = spec["components"]["schemas"]["EventUpdate"]
+    assert update["properties"]["projectId"]["readOnly"] is True
+    assert "required" not in update
+    assert set(spec["components"]["schemas"]["EventCreate"]["required"]) == {"projectId", "title"}
