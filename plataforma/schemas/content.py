@@ -1,0 +1,152 @@
+"""Projects, events, sessions, streams and rooms (SPEC §6): what goes over the wire.
+
+Each resource has one output schema, a create schema (required fields enforced)
+and an update schema (the same fields, all optional: PATCH sends what changes).
+Server-managed fields (ids, timestamps, stream start/end) are dump-only, so a
+client sending them gets a 400 like any other unknown field.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from plataforma.models import EventStatus, ProjectStatus, StreamSource, StreamStatus
+from plataforma.schemas.base import CamelSchema, Enum, OptionalText, PaginationArgs, Text, UTCDateTime
+
+SLUG_MAX = 200
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+_http_url = validate.URL(relative=False, schemes={"http", "https"})
+
+
+def _url(max_length: int = 500) -> OptionalText:
+    return OptionalText(max_length=max_length, validate=[_http_url])
+
+
+class _Partial:
+    """Mixin for PATCH bodies: every field optional (OpenAPI shows none as required)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
+# Projects
+
+
+class ProjectSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    name = Text(required=True, min_length=1, max_length=200)
+    description = OptionalText(max_length=5000, multiline=True)
+    status = Enum(ProjectStatus)
+    is_on_demand = fields.Boolean()
+    youtube_video_id = OptionalText(max_length=64, validate=[validate.Regexp(r"^[A-Za-z0-9_-]+$")])
+    thumbnail = _url()
+    created_at = UTCDateTime(dump_only=True)
+    updated_at = UTCDateTime(dump_only=True)
+
+
+class ProjectCreateSchema(ProjectSchema):
+    pass
+
+
+class ProjectUpdateSchema(_Partial, ProjectSchema):
+    pass
+
+
+class ProjectListArgs(PaginationArgs):
+    status = Enum(ProjectStatus)
+
+
+# Events
+
+
+class EventSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    project_id = fields.UUID(required=True)
+    title = Text(required=True, min_length=1, max_length=200)
+    description = OptionalText(max_length=5000, multiline=True)
+    slug = OptionalText(
+        max_length=SLUG_MAX,
+        validate=[validate.Regexp(SLUG_PATTERN, error="Use lowercase letters, digits and single hyphens.")],
+    )
+    status = Enum(EventStatus)
+    start_time = UTCDateTime(allow_none=True)
+    end_time = UTCDateTime(allow_none=True)
+
+
+class EventCreateSchema(EventSchema):
+    pass
+
+
+class EventUpdateSchema(_Partial, EventSchema):
+    # An event stays in its project; move content by re-creating it.
+    project_id = fields.UUID(dump_only=True)
+
+
+class EventListArgs(PaginationArgs):
+    status = Enum(EventStatus)
+    project_id = fields.UUID()
+
+
+# Sessions
+
+
+class EventSessionSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    event_id = fields.UUID(required=True)
+    title = Text(required=True, min_length=1, max_length=200)
+    description = OptionalText(max_length=5000, multiline=True)
+    speaker = OptionalText(max_length=200)
+    start_time = UTCDateTime(allow_none=True)
+    end_time = UTCDateTime(allow_none=True)
+
+
+class EventSessionCreateSchema(EventSessionSchema):
+    pass
+
+
+class EventSessionUpdateSchema(_Partial, EventSessionSchema):
+    event_id = fields.UUID(dump_only=True)
+
+
+# Streams
+
+
+class StreamSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    event_id = fields.UUID(required=True)
+    source_type = Enum(StreamSource, required=True)
+    source_url = OptionalText(max_length=1000)
+    status = Enum(StreamStatus)
+    started_at = UTCDateTime(dump_only=True)
+    ended_at = UTCDateTime(dump_only=True)
+
+
+class StreamCreateSchema(StreamSchema):
+    pass
+
+
+class StreamUpdateSchema(_Partial, StreamSchema):
+    event_id = fields.UUID(dump_only=True)
+
+
+# Rooms
+
+
+class RoomSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    event_id = fields.UUID(required=True)
+    name = Text(required=True, min_length=1, max_length=200)
+    speaker = OptionalText(max_length=200)
+    topic = OptionalText(max_length=500)
+    thumbnail = _url()
+    is_main_stage = fields.Boolean()
+
+
+class RoomCreateSchema(RoomSchema):
+    pass
+
+
+class RoomUpdateSchema(_Partial, RoomSchema):
+    event_id = fields.UUID(dump_only=True)

@@ -1,0 +1,368 @@
+"""Projects, events, sessions, streams and rooms: reads with visibility, admin changes.
+
+Reads apply SPEC §5 (a DRAFT project and everything in it is 404 to non-admins).
+Changes are admin-only (checked here too, so every caller gets the same rule),
+flush and never commit. Deleting a parent relies on the ``ON DELETE CASCADE``
+foreign keys (on SQLite :mod:`plataforma.sqlite` turns their enforcement on).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.extensions import db
+from plataforma.models import (
+    Event,
+    EventSession,
+    EventStatus,
+    Profile,
+    Project,
+    ProjectStatus,
+    Room,
+    Stream,
+    StreamSource,
+    StreamStatus,
+    utcnow,
+)
+from plataforma.realtime import broadcast
+from plataforma.schemas.base import clean_text
+from plataforma.services import get_or_404, parse_uuid
+from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
+from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
+
+# Source URL schemes by stream type; YouTube (id or URL) and Agora (channel name) are free text.
+SOURCE_SCHEMES = {StreamSource.HLS: ("http://", "https://"), StreamSource.RTMP: ("rtmp://", "rtmps://")}
+
+
+def _require_admin(actor: Profile | None) -> None:
+    if not is_admin(actor):
+        raise Forbidden("Only an admin can change content.")
+
+
+def _apply(obj, changes: dict) -> None:
+    for key, value in changes.items():
+        setattr(obj, key, value)
+
+
+def _check_times(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and _aware(end) < _aware(start):
+        raise ValidationFailed(
+            "The end time is before the start time.", fields={"endTime": ["Must not be before startTime."]}
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _page(query: Select, limit: int, offset: int) -> list:
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+# Projects
+
+
+def list_projects(actor: Profile, *, status: ProjectStatus | None = None, limit: int = 50, offset: int = 0):
+    _require_admin(actor)
+    query = select(Project).order_by(Project.created_at.desc(), Project.id)
+    if status is not None:
+        query = query.where(Project.status == status)
+    return _page(query, limit, offset)
+
+
+def get_project(actor: Profile, project_id) -> Project:
+    return visible_project(actor, project_id)
+
+
+def create_project(actor: Profile, data: dict) -> Project:
+    _require_admin(actor)
+    project = Project(**data)
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def update_project(actor: Profile, project_id, changes: dict) -> Project:
+    _require_admin(actor)
+    project = get_or_404(Project, project_id, "project")
+    _apply(project, changes)
+    db.session.flush()
+    return project
+
+
+def delete_project(actor: Profile, project_id) -> None:
+    """Deletes the project's events and, through them, everything inside."""
+    _require_admin(actor)
+    db.session.delete(get_or_404(Project, project_id, "project"))
+    db.session.flush()
+
+
+# Events
+
+
+def _events_newest_first(query: Select) -> Select:
+    return query.order_by(Event.start_time.desc().nulls_last(), Event.created_at.desc(), Event.id)
+
+
+def list_events(
+    actor: Profile,
+    *,
+    status: EventStatus | None = None,
+    project_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Event]:
+    query = published_events(select(Event), actor)
+    if status is not None:
+        query = query.where(Event.status == status)
+    if project_id is not None:
+        query = query.where(Event.project_id == project_id)
+    return _page(_events_newest_first(query), limit, offset)
+
+
+def get_event(actor: Profile, id_or_slug: str) -> Event:
+    """By id when the value is a UUID, else by slug (slugs are never UUID-shaped)."""
+    try:
+        return visible_event(actor, uuid.UUID(id_or_slug))
+    except ValueError:
+        pass
+    event = db.session.scalar(published_events(select(Event).where(Event.slug == id_or_slug.lower()), actor))
+    if event is None:
+        raise NotFound("Event not found.")
+    return event
+
+
+def live_event(actor: Profile) -> Event:
+    """The most recently started LIVE event the actor may see."""
+    query = published_events(select(Event).where(Event.status == EventStatus.LIVE), actor)
+    event = db.session.scalar(_events_newest_first(query).limit(1))
+    if event is None:
+        raise NotFound("No event is live.", code="no_live_event")
+    return event
+
+
+def create_event(actor: Profile, data: dict) -> Event:
+    _require_admin(actor)
+    data = dict(data)
+    project = get_or_404(Project, data.pop("project_id"), "project")
+    _check_times(data.get("start_time"), data.get("end_time"))
+    explicit = _explicit_slug(data.pop("slug", None))
+    event = Event(id=uuid.uuid4(), project_id=project.id, **data)
+    _save_with_slug(event, explicit)
+    return event
+
+
+def update_event(actor: Profile, event_id, changes: dict) -> Event:
+    _require_admin(actor)
+    event = get_or_404(Event, event_id, "event")
+    changes = dict(changes)
+    _check_times(changes.get("start_time", event.start_time), changes.get("end_time", event.end_time))
+    slug_given = "slug" in changes
+    explicit = _explicit_slug(changes.pop("slug", None))
+    _apply(event, changes)
+    db.session.flush()  # before the slug's savepoint, so a retry there cannot lose these changes
+    if slug_given and explicit != event.slug:
+        # ``slug: null`` (or "") asks for one derived from the title again.
+        _save_with_slug(event, explicit)
+    return event
+
+
+def delete_event(actor: Profile, event_id) -> None:
+    _require_admin(actor)
+    db.session.delete(get_or_404(Event, event_id, "event"))
+    db.session.flush()
+
+
+def _explicit_slug(slug: str | None) -> str | None:
+    if slug is not None and is_reserved(slug):
+        reserved = ", ".join(sorted(RESERVED_SLUGS))
+        raise ValidationFailed(
+            "This slug is reserved.", fields={"slug": [f"Must not be a UUID or one of: {reserved}."]}
+        )
+    return slug
+
+
+def _save_with_slug(event: Event, explicit: str | None, attempts: int = 3) -> None:
+    """Flush with the explicit slug (409 if taken) or a derived one (retried on a race)."""
+    for attempt in range(attempts):
+        slug = explicit or available_slug(slugify(clean_text(event.title)), exclude_id=event.id)
+        try:
+            # Set inside the savepoint: begin_nested() flushes pending changes before it starts.
+            with db.session.begin_nested():
+                event.slug = slug
+                db.session.add(event)
+                db.session.flush()
+            return
+        except IntegrityError:
+            if db.session.scalar(select(Event.id).where(Event.slug == slug)) is None:
+                raise
+            if explicit or attempt == attempts - 1:
+                raise Conflict("An event with this slug already exists.", code="slug_taken") from None
+
+
+# Sessions
+
+
+def list_sessions(actor: Profile, event_id) -> list[EventSession]:
+    event = visible_event(actor, event_id)
+    query = (
+        select(EventSession)
+        .where(EventSession.event_id == event.id)
+        .order_by(EventSession.start_time.asc().nulls_last(), EventSession.created_at, EventSession.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def create_session(actor: Profile, data: dict) -> EventSession:
+    _require_admin(actor)
+    data = dict(data)
+    event = get_or_404(Event, data.pop("event_id"), "event")
+    _check_times(data.get("start_time"), data.get("end_time"))
+    session = EventSession(event_id=event.id, **data)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def update_session(actor: Profile, session_id, changes: dict) -> EventSession:
+    _require_admin(actor)
+    session = get_or_404(EventSession, session_id, "session")
+    _check_times(changes.get("start_time", session.start_time), changes.get("end_time", session.end_time))
+    _apply(session, changes)
+    db.session.flush()
+    return session
+
+
+def delete_session(actor: Profile, session_id) -> None:
+    _require_admin(actor)
+    db.session.delete(get_or_404(EventSession, session_id, "session"))
+    db.session.flush()
+
+
+# Streams
+
+
+def _visible_streams(actor: Profile) -> Select:
+    return published_events(select(Stream).join(Event, Event.id == Stream.event_id), actor)
+
+
+def get_stream(actor: Profile, stream_id) -> Stream:
+    stream_id = parse_uuid(stream_id, "stream")
+    stream = db.session.scalar(_visible_streams(actor).where(Stream.id == stream_id))
+    if stream is None:
+        raise NotFound("Stream not found.")
+    return stream
+
+
+def list_streams(actor: Profile, event_id) -> list[Stream]:
+    event = visible_event(actor, event_id)
+    query = select(Stream).where(Stream.event_id == event.id).order_by(Stream.created_at, Stream.id)
+    return list(db.session.scalars(query))
+
+
+def active_stream(actor: Profile, event_id) -> Stream:
+    """The event's LIVE stream (the most recently started if several are)."""
+    event = visible_event(actor, event_id)
+    query = (
+        select(Stream)
+        .where(Stream.event_id == event.id, Stream.status == StreamStatus.LIVE)
+        .order_by(Stream.started_at.desc().nulls_last(), Stream.created_at.desc())
+        .limit(1)
+    )
+    stream = db.session.scalar(query)
+    if stream is None:
+        raise NotFound("The event has no live stream.", code="no_active_stream")
+    return stream
+
+
+def create_stream(actor: Profile, data: dict) -> Stream:
+    _require_admin(actor)
+    data = dict(data)
+    event = get_or_404(Event, data.pop("event_id"), "event")
+    status = data.pop("status", StreamStatus.IDLE)
+    _check_source(data["source_type"], data.get("source_url"))
+    stream = Stream(id=uuid.uuid4(), event_id=event.id, status=StreamStatus.IDLE, **data)
+    db.session.add(stream)
+    _set_stream_status(stream, status)
+    db.session.flush()
+    return stream
+
+
+def update_stream(actor: Profile, stream_id, changes: dict) -> Stream:
+    _require_admin(actor)
+    stream = get_or_404(Stream, stream_id, "stream")
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    _check_source(changes.get("source_type", stream.source_type), changes.get("source_url", stream.source_url))
+    _apply(stream, changes)
+    if status is not None:
+        _set_stream_status(stream, status)
+    db.session.flush()
+    return stream
+
+
+def _check_source(source_type: StreamSource, source_url: str | None) -> None:
+    schemes = SOURCE_SCHEMES.get(source_type)
+    if source_url and schemes and not source_url.lower().startswith(schemes):
+        raise ValidationFailed(
+            "The source URL does not fit the source type.",
+            fields={"sourceUrl": [f"A {source_type.value} source must start with {' or '.join(schemes)}"]},
+        )
+
+
+def _set_stream_status(stream: Stream, status: StreamStatus) -> None:
+    """Going LIVE stamps startedAt, ENDED stamps endedAt, IDLE resets both; then tell the event's rooms."""
+    if status == stream.status:
+        return
+    now = utcnow()
+    if status == StreamStatus.LIVE:
+        stream.started_at, stream.ended_at = now, None
+    elif status == StreamStatus.ENDED:
+        stream.ended_at = now
+    else:
+        stream.started_at = stream.ended_at = None
+    stream.status = status
+    payload = {"streamId": str(stream.id), "eventId": str(stream.event_id), "status": status.value}
+    session_ids = db.session.scalars(select(EventSession.id).where(EventSession.event_id == stream.event_id))
+    for session_id in session_ids:
+        broadcast.to_session(session_id, "stream_status", payload)
+
+
+# Rooms
+
+
+def list_rooms(actor: Profile, event_id) -> list[Room]:
+    """Main stage first, then in creation order."""
+    event = visible_event(actor, event_id)
+    query = select(Room).where(Room.event_id == event.id).order_by(Room.is_main_stage.desc(), Room.created_at, Room.id)
+    return list(db.session.scalars(query))
+
+
+def create_room(actor: Profile, data: dict) -> Room:
+    _require_admin(actor)
+    data = dict(data)
+    event = get_or_404(Event, data.pop("event_id"), "event")
+    room = Room(event_id=event.id, **data)
+    db.session.add(room)
+    db.session.flush()
+    return room
+
+
+def update_room(actor: Profile, room_id, changes: dict) -> Room:
+    _require_admin(actor)
+    room = get_or_404(Room, room_id, "room")
+    _apply(room, changes)
+    db.session.flush()
+    return room
+
+
+def delete_room(actor: Profile, room_id) -> None:
+    _require_admin(actor)
+    db.session.delete(get_or_404(Room, room_id, "room"))
+    db.session.flush()
