@@ -110,6 +110,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },
+            "security": [{"bearerAuth": []}],
         },
         # Dashboard cookies and CSRF (flask-wtf; checked only on dashboard forms).
         "WTF_CSRF_CHECK_DEFAULT": False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import plataforma.sqlite  # noqa: F401  (foreign keys on SQLite; the factory should import it too)
 from plataforma.extensions import db, socketio
 from plataforma.models import Event, EventSession, Project, Room, Stream
 
