@@ -1,0 +1,71 @@
+"""Concurrency: "once per user" and counters hold under simultaneous requests.
+
+Real concurrency needs a real database server: SQLite serialises writers, so
+these run on PostgreSQL only. Each thread has its own test client (and so its
+own app context and database session); a Barrier releases them together.
+"""
+
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from plataforma.extensions import db
+from plataforma.models import PollVote, Question, QuestionUpvote
+from tests.api.interaction_support import seed_poll, seed_question
+
+JOIN_TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(is_postgres):
+    if not is_postgres:
+        pytest.skip("race tests need PostgreSQL (set TEST_DATABASE_URL); SQLite serialises all writers")
+
+
+def _run_together(app, requests) -> list[int]:
+    """Run each ``request(client)`` in its own thread, all released at once; their status codes."""
+    barrier = threading.Barrier(len(requests), timeout=JOIN_TIMEOUT)
+    statuses: list[int | None] = [None] * len(requests)
+    errors: list[BaseException] = []
+
+    def worker(index, request):
+        client = app.test_client()
+        try:
+            barrier.wait()
+            statuses[index] = request(client).status_code
+        except BaseException as exc:  # surfaced in the main thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(JOIN_TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
+    assert not errors, errors
+    return statuses
+
+
+def test_twelve_users_upvoting_at_once_count_twelve(app, make_user, admin, live_session):
+    question_id = seed_question(app, live_session, admin.id)
+    voters = [make_user() for _ in range(12)]
+    url = f"/api/questions/{question_id}/upvote"
+    statuses = _run_together(app, [lambda c, h=v.headers: c.patch(url, headers=h) for v in voters])
+    assert statuses == [200] * 12
+    with app.app_context():
+        question = db.session.get(Question, uuid.UUID(question_id))
+        rows = db.session.scalar(sa.select(sa.func.count()).select_from(QuestionUpvote))
+        assert (question.upvotes, rows) == (12, 12)
+
+
+def test_one_user_voting_eight_times_at_once_counts_once(app, attendee, live_session):
+    poll = seed_poll(app, live_session, ["A", "B"], active=True)
+    body = {"pollId": poll["id"], "optionId": poll["options"][0]}
+    statuses = _run_together(
+        app, [lambda c: c.post("/api/polls/vote", json=body, headers=attendee.headers) for _ in range(8)]
+    )
+    assert sorted(statuses) == [201] + [409] * 7
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PollVote)) == 1
