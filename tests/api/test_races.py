@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from plataforma.extensions import db
-from plataforma.models import PollVote, Question, QuestionUpvote
+from plataforma.models import Poll, PollVote, Question, QuestionUpvote
 from tests.api.interaction_support import seed_poll, seed_question
 
 JOIN_TIMEOUT = 60
@@ -69,3 +69,18 @@ def test_one_user_voting_eight_times_at_once_counts_once(app, attendee, live_ses
     assert sorted(statuses) == [201] + [409] * 7
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PollVote)) == 1
+
+
+def test_simultaneous_activations_leave_exactly_one_active_poll(app, moderator, live_session):
+    polls = [seed_poll(app, live_session, age_seconds=i) for i in range(6)]
+    statuses = _run_together(
+        app,
+        [
+            lambda c, p=p: c.patch(f"/api/polls/{p['id']}/activate", json={"isActive": True}, headers=moderator.headers)
+            for p in polls
+        ],
+    )
+    assert statuses == [200] * 6  # serialised by the session row lock: no unique-index 409s
+    with app.app_context():
+        active = db.session.scalar(sa.select(sa.func.count()).select_from(Poll).where(Poll.is_active.is_(True)))
+        assert active == 1
