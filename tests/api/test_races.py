@@ -24,17 +24,22 @@ def _postgres_only(is_postgres):
         pytest.skip("race tests need PostgreSQL (set TEST_DATABASE_URL); SQLite serialises all writers")
 
 
-def _run_together(app, requests) -> list[int]:
-    """Run each ``request(client)`` in its own thread, all released at once; their status codes."""
+def _run_together(app, requests) -> list[tuple[int, str | None]]:
+    """Run each ``request(client)`` in its own thread, all released at once.
+
+    Returns ``(status, error code or None)`` per request."""
     barrier = threading.Barrier(len(requests), timeout=JOIN_TIMEOUT)
-    statuses: list[int | None] = [None] * len(requests)
+    results: list[tuple[int, str | None] | None] = [None] * len(requests)
     errors: list[BaseException] = []
 
     def worker(index, request):
         client = app.test_client()
         try:
             barrier.wait()
-            statuses[index] = request(client).status_code
+            response = request(client)
+            body = response.get_json(silent=True) or {}
+            error = body.get("error", {}).get("code") if isinstance(body, dict) else None
+            results[index] = (response.status_code, error)
         except BaseException as exc:  # surfaced in the main thread below
             errors.append(exc)
 
@@ -45,7 +50,7 @@ def _run_together(app, requests) -> list[int]:
         thread.join(JOIN_TIMEOUT)
     assert not any(thread.is_alive() for thread in threads), "a request never finished"
     assert not errors, errors
-    return statuses
+    return results
 
 
 def test_twelve_users_upvoting_at_once_count_twelve(app, make_user, admin, live_session):
@@ -53,7 +58,7 @@ def test_twelve_users_upvoting_at_once_count_twelve(app, make_user, admin, live_
     voters = [make_user() for _ in range(12)]
     url = f"/api/questions/{question_id}/upvote"
     statuses = _run_together(app, [lambda c, h=v.headers: c.patch(url, headers=h) for v in voters])
-    assert statuses == [200] * 12
+    assert statuses == [(200, None)] * 12
     with app.app_context():
         question = db.session.get(Question, uuid.UUID(question_id))
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(QuestionUpvote))
@@ -66,7 +71,7 @@ def test_one_user_voting_eight_times_at_once_counts_once(app, attendee, live_ses
     statuses = _run_together(
         app, [lambda c: c.post("/api/polls/vote", json=body, headers=attendee.headers) for _ in range(8)]
     )
-    assert sorted(statuses) == [201] + [409] * 7
+    assert sorted(statuses, key=lambda r: r[0]) == [(201, None)] + [(409, "already_voted")] * 7
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PollVote)) == 1
 
@@ -80,7 +85,7 @@ def test_simultaneous_activations_leave_exactly_one_active_poll(app, moderator, 
             for p in polls
         ],
     )
-    assert statuses == [200] * 6  # serialised by the session row lock: no unique-index 409s
+    assert statuses == [(200, None)] * 6  # serialised by the session row lock: no unique-index 409s
     with app.app_context():
         active = db.session.scalar(sa.select(sa.func.count()).select_from(Poll).where(Poll.is_active.is_(True)))
         assert active == 1
