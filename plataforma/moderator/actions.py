@@ -14,12 +14,11 @@ from plataforma.models import Message, Poll, Question
 from plataforma.moderator import bp
 from plataforma.moderator.forms import load_poll_create, poll_form_values
 from plataforma.moderator.helpers import current_moderator, form_flag, json_error, wants_json
-from plataforma.moderator.views import session_context
-from plataforma.schemas.interaction import MessageSchema, QuestionSchema
+from plataforma.moderator.views import session_context, session_polls
+from plataforma.schemas.interaction import QuestionSchema
 from plataforma.services import chat, commit, parse_uuid, polls, qa
 from plataforma.services.visibility import visible_session
 
-message_schema = MessageSchema()
 question_schema = QuestionSchema()
 
 # An action returns (notice, data): data is evaluated after the commit, for the JSON answer.
@@ -61,7 +60,7 @@ def pin_message(session_id, message_id):
         _in_session(Message, message_id, session, "message")
         message = chat.toggle_pin(actor, message_id)
         notice = "Message pinned: attendees see it on top." if message.is_pinned else "Message unpinned."
-        return notice, lambda: {"message": message_schema.dump(message)}
+        return notice, lambda: {"message": chat.message_payload(message)}
 
     return _run(session_id, action, "chat")
 
@@ -73,7 +72,7 @@ def delete_message(session_id, message_id):
     def action(actor, session) -> Outcome:
         message = _in_session(Message, message_id, session, "message")
         chat.delete_message(actor, message_id)
-        return "Message deleted: attendees no longer see it.", lambda: {"message": message_schema.dump(message)}
+        return "Message deleted: attendees no longer see it.", lambda: {"message": chat.message_payload(message)}
 
     return _run(session_id, action, "chat")
 
@@ -124,7 +123,7 @@ def create_poll(session_id):
             actor, session.id, data["question"], data["options"], is_active=data.get("is_active", False)
         )
         notice = "Poll created and live: attendees can vote now." if poll.is_active else "Poll created (not active)."
-        return notice, lambda: {"polls": _session_polls(actor, session)}
+        return notice, lambda: {"polls": session_polls(actor, session)}
 
     return _run(session_id, action, "polls")
 
@@ -137,10 +136,6 @@ def activate_poll(session_id, poll_id):
         _in_session(Poll, poll_id, session, "poll")
         poll = polls.set_poll_active(actor, poll_id, form_flag("active", None))
         notice = "Poll is live: attendees can vote now." if poll.is_active else "Poll closed."
-        return notice, lambda: {"polls": _session_polls(actor, session)}
+        return notice, lambda: {"polls": session_polls(actor, session)}
 
     return _run(session_id, action, "polls")
-
-
-def _session_polls(actor, session) -> list[dict]:
-    return [polls.poll_payload(poll) for poll in polls.list_polls(actor, session.id)]

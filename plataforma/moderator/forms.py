@@ -32,7 +32,9 @@ def load_poll_create(session_id) -> dict:
     try:
         return poll_create_schema.load(payload)
     except ValidationError as exc:
-        raise ValidationFailed("The poll is not valid: check the highlighted fields.", fields=_flat(exc.messages))
+        raise ValidationFailed(
+            "The poll is not valid: check the highlighted fields.", fields=_flat(exc.messages)
+        ) from None
 
 
 def _flat(messages) -> dict[str, list[str]]:

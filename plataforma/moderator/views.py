@@ -13,6 +13,7 @@ from plataforma.extensions import db
 from plataforma.models import Event, EventSession, EventStatus
 from plataforma.moderator import bp
 from plataforma.moderator.helpers import current_moderator
+from plataforma.schemas.interaction import PollSchema
 from plataforma.services import chat, polls, qa
 from plataforma.services.visibility import published_events, visible_event, visible_session
 
@@ -20,12 +21,20 @@ EVENTS_PER_PAGE = 50
 CHAT_HISTORY = 100
 # The page script fetches a fresh token whenever Socket.IO (re)connects, so it can be short-lived.
 SOCKET_TOKEN_LIFETIME = timedelta(minutes=15)
+polls_schema = PollSchema(many=True)
 
 
 # Empty items rendered into <template> elements; the page script fills them for live updates.
 _AUTHOR = {"name": "", "role": "ATTENDEE"}
 PLACEHOLDERS = {
-    "message": {"id": "__ID__", "user": _AUTHOR, "text": "", "is_pinned": False, "is_deleted": False, "created_at": None},
+    "message": {
+        "id": "__ID__",
+        "user": _AUTHOR,
+        "text": "",
+        "is_pinned": False,
+        "is_deleted": False,
+        "created_at": None,
+    },
     "question": {
         "id": "__ID__",
         "user": _AUTHOR,
@@ -40,16 +49,14 @@ PLACEHOLDERS = {
 }
 
 
-@bp.get("")
 @bp.get("/")
+@bp.get("")
 def index():
     """Events, live ones first, then the most recent."""
     actor = current_moderator()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     counts = (
-        sa.select(EventSession.event_id, sa.func.count().label("sessions"))
-        .group_by(EventSession.event_id)
-        .subquery()
+        sa.select(EventSession.event_id, sa.func.count().label("sessions")).group_by(EventSession.event_id).subquery()
     )
     live_first = sa.case((Event.status == EventStatus.LIVE, 0), (Event.status == EventStatus.SCHEDULED, 1), else_=2)
     query = (
@@ -94,9 +101,7 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
     # Pinned (and not deleted) on top, then newest first.
     messages = sorted(reversed(messages), key=lambda m: not (m.is_pinned and not m.is_deleted))
     questions = qa.list_questions(actor, session.id, include_hidden=True)
-    poll_payloads = [polls.poll_payload(poll) for poll in polls.list_polls(actor, session.id)]
-    poll_payloads.sort(key=lambda p: p["createdAt"] or "", reverse=True)
-    poll_payloads.sort(key=lambda p: not p["isActive"])
+    poll_payloads = session_polls(actor, session)
     return {
         "session": session,
         "event": session.event,
@@ -109,6 +114,12 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
         "socket_token": socket_token(actor),
         "placeholders": PLACEHOLDERS,
     }
+
+
+def session_polls(actor, session) -> list[dict]:
+    """The session's polls as Poll JSON (vote counts in one query): the live one first, then newest."""
+    views = polls_schema.dump(polls.poll_views(polls.list_polls(actor, session.id)))
+    return sorted(views, key=lambda poll: not poll["isActive"])  # stable: list_polls is newest first
 
 
 def socket_token(actor) -> str:
