@@ -1,0 +1,65 @@
+"""/api/messages: session chat."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from plataforma.api import user_or_ip
+from plataforma.auth import login_required, moderator_required
+from plataforma.extensions import limiter
+from plataforma.schemas.interaction import MessageCreateSchema, MessageListArgs, MessageSchema
+from plataforma.services import chat, commit
+
+blp = Blueprint("messages", __name__, url_prefix="/api/messages", description="Session chat")
+
+
+def _chat_rate_limit() -> str:
+    return current_app.config["CHAT_RATE_LIMIT"]
+
+
+@blp.route("/session/<session_id>", methods=["GET"])
+@login_required
+@blp.arguments(MessageListArgs, location="query")
+@blp.response(200, MessageSchema(many=True))
+def list_messages(args, session_id):
+    """The newest `limit` messages before the `before` cursor, oldest first (moderators: `includeDeleted`)."""
+    return chat.list_messages(
+        current_user,
+        session_id,
+        limit=args["limit"],
+        before=args["before"],
+        include_deleted=args["include_deleted"],
+    )
+
+
+@blp.route("/", methods=["POST"], strict_slashes=False)
+@login_required
+@limiter.limit(_chat_rate_limit, key_func=user_or_ip, override_defaults=False)
+@blp.arguments(MessageCreateSchema)
+@blp.response(201, MessageSchema)
+def post_message(data):
+    """Send a chat message; emits `new_message`."""
+    message = chat.post_message(current_user, data["session_id"], data["text"])
+    commit()
+    return message
+
+
+@blp.route("/<message_id>/pin", methods=["PATCH"])
+@moderator_required
+@blp.response(200, MessageSchema)
+def toggle_pin(message_id):
+    """Pin or unpin a message (moderator+); emits `message_pinned`."""
+    message = chat.toggle_pin(current_user, message_id)
+    commit()
+    return message
+
+
+@blp.route("/<message_id>", methods=["DELETE"])
+@moderator_required
+@blp.response(204)
+def delete_message(message_id):
+    """Soft-delete a message (moderator+); emits `message_deleted`."""
+    chat.delete_message(current_user, message_id)
+    commit()

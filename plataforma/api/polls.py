@@ -1,0 +1,61 @@
+"""/api/polls: session polls."""
+
+from __future__ import annotations
+
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from plataforma.auth import login_required, moderator_required
+from plataforma.schemas.interaction import PollActivateSchema, PollCreateSchema, PollSchema, PollVoteSchema
+from plataforma.services import commit, polls
+
+blp = Blueprint("polls", __name__, url_prefix="/api/polls", description="Session polls")
+
+
+@blp.route("/session/<session_id>", methods=["GET"])
+@login_required
+@blp.response(200, PollSchema(many=True))
+def list_polls(session_id):
+    """Every poll of the session, newest first, with results and your vote."""
+    return polls.poll_views(polls.list_polls(current_user, session_id), current_user.id)
+
+
+@blp.route("/session/<session_id>/active", methods=["GET"])
+@login_required
+@blp.response(200, PollSchema)
+def active_poll(session_id):
+    """The session's active poll (404 if none)."""
+    return polls.poll_view(polls.get_active_poll(current_user, session_id), current_user.id)
+
+
+@blp.route("/", methods=["POST"], strict_slashes=False)
+@moderator_required
+@blp.arguments(PollCreateSchema)
+@blp.response(201, PollSchema)
+def create_poll(data):
+    """Create a poll (moderator+), inactive unless `isActive: true`; emits `poll_updated`."""
+    poll = polls.create_poll(current_user, data["session_id"], data["question"], data["options"], data["is_active"])
+    commit()
+    return polls.poll_view(poll, current_user.id)
+
+
+@blp.route("/vote", methods=["POST"])
+@login_required
+@blp.arguments(PollVoteSchema)
+@blp.response(201, PollSchema)
+def vote(data):
+    """Vote once in an active poll; emits `poll_updated`."""
+    poll = polls.vote_in_poll(current_user, data["poll_id"], data["option_id"])
+    commit()
+    return polls.poll_view(poll, current_user.id)
+
+
+@blp.route("/<poll_id>/activate", methods=["PATCH"])
+@moderator_required
+@blp.arguments(PollActivateSchema, required=False)
+@blp.response(200, PollSchema)
+def activate(data, poll_id):
+    """Open or close a poll (`isActive`; absent: toggle; moderator+). Opening one closes the others."""
+    poll = polls.set_poll_active(current_user, poll_id, (data or {}).get("is_active"))
+    commit()
+    return polls.poll_view(poll, current_user.id)

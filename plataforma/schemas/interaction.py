@@ -1,0 +1,215 @@
+"""Chat, Q&A, polls and surveys: the payloads REST, sockets and dashboard forms share."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from plataforma.models import SurveyFieldType
+from plataforma.schemas.accounts import PublicUserSchema
+from plataforma.schemas.base import CamelSchema, Enum, Text, UTCDateTime
+
+MESSAGE_MAX = 500
+QUESTION_MAX = 500
+POLL_QUESTION_MAX = 500
+POLL_OPTION_MAX = 200
+POLL_MIN_OPTIONS, POLL_MAX_OPTIONS = 2, 10
+SURVEY_TITLE_MAX = 200
+SURVEY_QUESTION_MAX = 500
+SURVEY_MAX_FIELDS = 50
+CHOICE_MIN_OPTIONS, CHOICE_MAX_OPTIONS = 2, 20
+CHOICE_OPTION_MAX = 200
+
+
+class StrictBoolean(fields.Boolean):
+    """Only JSON ``true``/``false`` (marshmallow's Boolean also takes 1, "yes", "on"...)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def distinct_texts(values: list[str]) -> None:
+    """Reject duplicates, compared case-insensitively after cleaning."""
+    seen: set[str] = set()
+    for value in values:
+        key = value.casefold()
+        if key in seen:
+            raise ma.ValidationError(f"Duplicate option: {value!r}.")
+        seen.add(key)
+
+
+# ---------------------------------------------------------------- output
+
+
+class MessageSchema(CamelSchema):
+    id = fields.UUID()
+    session_id = fields.UUID()
+    user_id = fields.UUID()
+    user = fields.Nested(PublicUserSchema)
+    text = fields.String()
+    is_pinned = fields.Boolean()
+    is_deleted = fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class QuestionSchema(CamelSchema):
+    """A question as broadcast in ``questions_updated`` (no per-viewer data)."""
+
+    id = fields.UUID()
+    session_id = fields.UUID()
+    user_id = fields.UUID()
+    user = fields.Nested(PublicUserSchema)
+    text = fields.String()
+    upvotes = fields.Integer()
+    is_answered = fields.Boolean()
+    is_hidden = fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class QuestionViewSchema(QuestionSchema):
+    """A question as read over REST: also whether the caller has upvoted it."""
+
+    has_upvoted = fields.Boolean()
+
+
+class PollOptionSchema(CamelSchema):
+    id = fields.UUID()
+    text = fields.String()
+    votes = fields.Integer()
+
+
+class PollSchema(CamelSchema):
+    """The Poll JSON; ``userVoteOptionId`` only in REST answers (the caller's vote or null)."""
+
+    id = fields.UUID()
+    session_id = fields.UUID()
+    question = fields.String()
+    is_active = fields.Boolean()
+    options = fields.List(fields.Nested(PollOptionSchema))
+    total_votes = fields.Integer()
+    created_at = UTCDateTime()
+    user_vote_option_id = fields.UUID(allow_none=True)
+
+
+class SurveyFieldSchema(CamelSchema):
+    id = fields.UUID(dump_only=True)
+    question = Text(required=True, min_length=1, max_length=SURVEY_QUESTION_MAX)
+    type = Enum(SurveyFieldType, required=True)
+    options = fields.List(
+        Text(min_length=1, max_length=CHOICE_OPTION_MAX),
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(min=CHOICE_MIN_OPTIONS, max=CHOICE_MAX_OPTIONS), distinct_texts],
+    )
+    required = StrictBoolean(load_default=False)
+
+    @ma.validates_schema
+    def options_match_type(self, data, **kwargs):
+        options = data.get("options")
+        if data.get("type") == SurveyFieldType.CHOICE and not options:
+            raise ma.ValidationError(
+                f"A CHOICE field needs at least {CHOICE_MIN_OPTIONS} options.", field_name="options"
+            )
+        if data.get("type") in (SurveyFieldType.RATING, SurveyFieldType.TEXT) and options is not None:
+            raise ma.ValidationError("Only CHOICE fields take options.", field_name="options")
+
+
+class SurveySchema(CamelSchema):
+    id = fields.UUID()
+    session_id = fields.UUID()
+    title = fields.String()
+    is_active = fields.Boolean()
+    fields = fields.List(fields.Nested(SurveyFieldSchema))
+    created_at = UTCDateTime()
+
+
+class SurveyResponseSchema(CamelSchema):
+    id = fields.UUID()
+    survey_id = fields.UUID()
+    user_id = fields.UUID()
+    responses = fields.Dict(keys=fields.String())
+    created_at = UTCDateTime()
+
+
+# ---------------------------------------------------------------- input
+
+
+class SessionRefSchema(CamelSchema):
+    """``{sessionId}`` (socket join/leave payload)."""
+
+    session_id = fields.UUID(required=True)
+
+
+class MessageCreateSchema(CamelSchema):
+    session_id = fields.UUID(required=True)
+    text = Text(required=True, min_length=1, max_length=MESSAGE_MAX)
+
+
+class MessageListArgs(CamelSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    before = fields.UUID(load_default=None)
+    include_deleted = fields.Boolean(load_default=False)
+
+
+class QuestionCreateSchema(CamelSchema):
+    session_id = fields.UUID(required=True)
+    text = Text(required=True, min_length=1, max_length=QUESTION_MAX)
+
+
+class UpvoteSchema(CamelSchema):
+    """``{questionId}`` (socket payload)."""
+
+    question_id = fields.UUID(required=True)
+
+
+class QuestionAnswerSchema(CamelSchema):
+    is_answered = StrictBoolean(load_default=True)
+
+
+class QuestionHideSchema(CamelSchema):
+    is_hidden = StrictBoolean(load_default=True)
+
+
+class PollCreateSchema(CamelSchema):
+    session_id = fields.UUID(required=True)
+    question = Text(required=True, min_length=1, max_length=POLL_QUESTION_MAX)
+    options = fields.List(
+        Text(min_length=1, max_length=POLL_OPTION_MAX),
+        required=True,
+        validate=[validate.Length(min=POLL_MIN_OPTIONS, max=POLL_MAX_OPTIONS), distinct_texts],
+    )
+    is_active = StrictBoolean(load_default=False)
+
+
+class PollVoteSchema(CamelSchema):
+    poll_id = fields.UUID(required=True)
+    option_id = fields.UUID(required=True)
+
+
+class PollActivateSchema(CamelSchema):
+    """``isActive`` absent: toggle."""
+
+    is_active = StrictBoolean(load_default=None)
+
+
+class SurveyCreateSchema(CamelSchema):
+    session_id = fields.UUID(required=True)
+    title = Text(required=True, min_length=1, max_length=SURVEY_TITLE_MAX)
+    is_active = StrictBoolean(load_default=True)
+    fields = fields.List(
+        fields.Nested(SurveyFieldSchema), required=True, validate=validate.Length(min=1, max=SURVEY_MAX_FIELDS)
+    )
+
+
+class SurveyUpdateSchema(CamelSchema):
+    title = Text(min_length=1, max_length=SURVEY_TITLE_MAX)
+    is_active = StrictBoolean()
+
+
+class SurveyAnswerSchema(CamelSchema):
+    """``{surveyId, responses: {<fieldId>: value}}``; values are checked against the fields by the service."""
+
+    survey_id = fields.UUID(required=True)
+    responses = fields.Dict(keys=fields.String(), required=True)

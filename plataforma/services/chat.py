@@ -1,0 +1,114 @@
+"""Session chat: list, post, pin, soft-delete (SPEC §6 Messages)."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.extensions import db
+from plataforma.models import Message, Profile
+from plataforma.realtime import broadcast
+from plataforma.schemas.interaction import MessageSchema
+from plataforma.services import parse_uuid
+from plataforma.services.visibility import visible_session
+
+MAX_LIMIT = 200
+message_schema = MessageSchema()
+
+
+def message_payload(message: Message) -> dict:
+    """The Message JSON, as REST answers it and ``new_message`` carries it."""
+    return message_schema.dump(message)
+
+
+def list_messages(
+    actor: Profile, session_id, *, limit: int = 50, before=None, include_deleted: bool = False
+) -> list[Message]:
+    """The newest ``limit`` messages (strictly older than ``before``), oldest first.
+
+    Deleted messages are included only for moderators who ask for them. ``before``
+    is the id of a message of this session; anything else is a 400.
+    """
+    session = visible_session(actor, session_id)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("limit must be between 1 and 200.", fields={"limit": ["Must be 1..200."]})
+    query = sa.select(Message).where(Message.session_id == session.id)
+    if not (include_deleted and actor.is_moderator):
+        query = query.where(Message.is_deleted.is_(False))
+    if before is not None:
+        cursor = _cursor(session.id, before)
+        # (created_at, id) strictly below the cursor: stable even when timestamps tie.
+        query = query.where(
+            sa.or_(
+                Message.created_at < cursor.created_at,
+                sa.and_(Message.created_at == cursor.created_at, Message.id < cursor.id),
+            )
+        )
+    query = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+    newest_first = db.session.scalars(query).unique().all()
+    return list(reversed(newest_first))
+
+
+def _cursor(session_id: uuid.UUID, before) -> Message:
+    invalid = ValidationFailed(
+        "before must be the id of a message in this session.",
+        code="invalid_cursor",
+        fields={"before": ["Unknown message."]},
+    )
+    try:
+        before_id = before if isinstance(before, uuid.UUID) else uuid.UUID(str(before))
+    except ValueError:
+        raise invalid from None
+    # A deleted message still marks a position, so a client's cursor survives moderation.
+    cursor = db.session.execute(
+        sa.select(Message.id, Message.created_at).where(Message.id == before_id, Message.session_id == session_id)
+    ).first()
+    if cursor is None:
+        raise invalid
+    return cursor
+
+
+def post_message(actor: Profile, session_id, text: str) -> Message:
+    """Persist a message (text already cleaned by the schema); queues ``new_message``."""
+    session = visible_session(actor, session_id)
+    message = Message(session_id=session.id, user_id=actor.id, text=text, user=actor)
+    db.session.add(message)
+    db.session.flush()
+    broadcast.to_session(session.id, "new_message", message_payload(message))
+    return message
+
+
+def _moderated_message(actor: Profile, message_id) -> Message:
+    if not actor.is_moderator:
+        raise Forbidden("Only moderators can moderate chat.")
+    message = db.session.get(Message, parse_uuid(message_id, "message"))
+    if message is None:
+        raise NotFound("Message not found.")
+    visible_session(actor, message.session_id)  # 404 inside a DRAFT project for non-admins
+    return message
+
+
+def toggle_pin(actor: Profile, message_id) -> Message:
+    """Pin or unpin (moderator+); queues ``message_pinned``."""
+    message = _moderated_message(actor, message_id)
+    if message.is_deleted:
+        raise Conflict("A deleted message cannot be pinned.", code="message_deleted")
+    message.is_pinned = not message.is_pinned
+    db.session.flush()
+    broadcast.to_session(
+        message.session_id, "message_pinned", {"messageId": str(message.id), "isPinned": message.is_pinned}
+    )
+    return message
+
+
+def delete_message(actor: Profile, message_id) -> None:
+    """Soft delete (moderator+); a deleted message is also unpinned. Queues ``message_deleted`` once."""
+    message = _moderated_message(actor, message_id)
+    if message.is_deleted:
+        return
+    message.is_deleted = True
+    message.is_pinned = False
+    db.session.flush()
+    broadcast.to_session(message.session_id, "message_deleted", {"messageId": str(message.id)})

@@ -1,0 +1,203 @@
+"""Session polls: create, vote once, activate one at a time (SPEC §6 Polls)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.extensions import db
+from plataforma.models import EventSession, Poll, PollOption, PollVote, Profile
+from plataforma.realtime import broadcast
+from plataforma.schemas.interaction import PollSchema
+from plataforma.services import parse_uuid
+from plataforma.services.visibility import visible_session
+
+poll_schema = PollSchema()
+
+
+# ---------------------------------------------------------------- shaping
+
+
+def poll_views(polls: Sequence[Poll], viewer_id: uuid.UUID | None = None) -> list[dict]:
+    """Polls as dicts for :class:`PollSchema`: vote counts from one GROUP BY query and,
+    when ``viewer_id`` is given, that user's votes from one more (``user_vote_option_id``).
+    Options are loaded by the relationship's selectin loader (one query for all polls)."""
+    ids = [poll.id for poll in polls]
+    counts: dict[uuid.UUID, int] = {}
+    chosen: dict[uuid.UUID, uuid.UUID] = {}
+    if ids:
+        counts = dict(
+            db.session.execute(
+                sa.select(PollVote.option_id, sa.func.count())
+                .where(PollVote.poll_id.in_(ids))
+                .group_by(PollVote.option_id)
+            ).all()
+        )
+        if viewer_id is not None:
+            chosen = dict(
+                db.session.execute(
+                    sa.select(PollVote.poll_id, PollVote.option_id).where(
+                        PollVote.poll_id.in_(ids), PollVote.user_id == viewer_id
+                    )
+                ).all()
+            )
+    views = []
+    for poll in polls:
+        options = [{"id": o.id, "text": o.text, "votes": counts.get(o.id, 0)} for o in poll.options]
+        view = {
+            "id": poll.id,
+            "session_id": poll.session_id,
+            "question": poll.question,
+            "is_active": poll.is_active,
+            "options": options,
+            "total_votes": sum(o["votes"] for o in options),
+            "created_at": poll.created_at,
+        }
+        if viewer_id is not None:
+            view["user_vote_option_id"] = chosen.get(poll.id)
+        views.append(view)
+    return views
+
+
+def poll_view(poll: Poll, viewer_id: uuid.UUID | None = None) -> dict:
+    return poll_views([poll], viewer_id)[0]
+
+
+def poll_payload(poll: Poll, viewer_id: uuid.UUID | None = None) -> dict:
+    """The Poll JSON (camelCase); ``userVoteOptionId`` only when ``viewer_id`` is given."""
+    return poll_schema.dump(poll_view(poll, viewer_id))
+
+
+def _queue_update(poll: Poll) -> None:
+    poll_id = poll.id
+
+    def payload() -> dict:  # after the commit: the committed counts
+        return poll_payload(db.session.get(Poll, poll_id))
+
+    broadcast.to_session(poll.session_id, "poll_updated", payload)
+
+
+# ---------------------------------------------------------------- reads
+
+
+def list_polls(actor: Profile, session_id) -> list[Poll]:
+    """Every poll of the session, newest first."""
+    session = visible_session(actor, session_id)
+    query = sa.select(Poll).where(Poll.session_id == session.id).order_by(Poll.created_at.desc(), Poll.id.desc())
+    return list(db.session.scalars(query).all())
+
+
+def get_active_poll(actor: Profile, session_id) -> Poll:
+    session = visible_session(actor, session_id)
+    poll = db.session.scalar(sa.select(Poll).where(Poll.session_id == session.id, Poll.is_active.is_(True)))
+    if poll is None:
+        raise NotFound("This session has no active poll.", code="no_active_poll")
+    return poll
+
+
+def _poll(actor: Profile, poll_id) -> Poll:
+    poll = db.session.get(Poll, parse_uuid(poll_id, "poll"))
+    if poll is None:
+        raise NotFound("Poll not found.")
+    visible_session(actor, poll.session_id)
+    return poll
+
+
+# ---------------------------------------------------------------- changes
+
+
+def _require_moderator(actor: Profile) -> None:
+    if not actor.is_moderator:
+        raise Forbidden("Only moderators can manage polls.")
+
+
+def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None:
+    """Deactivate every other active poll of the session, *before* one is activated.
+
+    The session row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; a no-op
+    on SQLite, where writers are serialised anyway), so concurrent activations in one
+    session run one after the other instead of tripping the one-active unique index.
+    """
+    db.session.execute(sa.select(EventSession.id).where(EventSession.id == session_id).with_for_update())
+    query = sa.select(Poll).where(Poll.session_id == session_id, Poll.is_active.is_(True))
+    if keep_id is not None:
+        query = query.where(Poll.id != keep_id)
+    for other in db.session.scalars(query).all():
+        other.is_active = False
+        _queue_update(other)
+    db.session.flush()  # the deactivations reach the database before the activation
+
+
+def create_poll(actor: Profile, session_id, question: str, options: list[str], is_active: bool = False) -> Poll:
+    """A poll with 2..10 distinct options (cleaned by the schema), inactive unless asked (moderator+)."""
+    _require_moderator(actor)
+    session = visible_session(actor, session_id)
+    _check_options(options)
+    if is_active:
+        _close_other_polls(session.id, keep_id=None)
+    poll = Poll(session_id=session.id, question=question, is_active=bool(is_active))
+    poll.options = [PollOption(text=text, position=position) for position, text in enumerate(options)]
+    db.session.add(poll)
+    db.session.flush()
+    _queue_update(poll)
+    return poll
+
+
+def _check_options(options: list[str]) -> None:
+    """Defence in depth for callers that skip :class:`PollCreateSchema`."""
+    problems = []
+    if not 2 <= len(options) <= 10:
+        problems.append("A poll needs 2 to 10 options.")
+    if any(not text or len(text) > 200 for text in options):
+        problems.append("Each option needs 1 to 200 characters.")
+    if len({text.casefold() for text in options}) != len(options):
+        problems.append("Options must be distinct.")
+    if problems:
+        raise ValidationFailed("The poll options are invalid.", fields={"options": problems})
+
+
+def set_poll_active(actor: Profile, poll_id, is_active: bool | None = None) -> Poll:
+    """Open or close a poll (``None`` toggles); opening one closes the others (moderator+)."""
+    _require_moderator(actor)
+    poll = _poll(actor, poll_id)
+    target = (not poll.is_active) if is_active is None else bool(is_active)
+    if target:
+        _close_other_polls(poll.session_id, keep_id=poll.id)
+    if poll.is_active != target:
+        poll.is_active = target
+        db.session.flush()
+        _queue_update(poll)
+    return poll
+
+
+def vote_in_poll(actor: Profile, poll_id, option_id) -> Poll:
+    """One vote per user per poll (unique index: 409 ``already_voted``); the poll must be
+    active (409 ``poll_inactive``) and the option one of its own (400 ``invalid_option``)."""
+    poll = _poll(actor, poll_id)
+    option_id = _as_uuid(option_id)
+    if option_id is None or all(option.id != option_id for option in poll.options):
+        raise ValidationFailed(
+            "The option does not belong to this poll.", code="invalid_option", fields={"optionId": ["Unknown option."]}
+        )
+    if not poll.is_active:
+        raise Conflict("This poll is closed.", code="poll_inactive")
+    try:
+        with db.session.begin_nested():
+            db.session.add(PollVote(poll_id=poll.id, option_id=option_id, user_id=actor.id))
+    except IntegrityError:
+        raise Conflict("You have already voted in this poll.", code="already_voted") from None
+    _queue_update(poll)
+    return poll
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
