@@ -67,7 +67,9 @@ def init_app(app) -> None:
     app.extensions["plataforma.connections"] = Registry()
     client = app.extensions.get("plataforma.redis")
     app.extensions["plataforma.presence"] = (
-        MemoryPresence() if client is None else RedisPresence(client, prefix=f"{app.config['SOCKETIO_CHANNEL']}:viewers")
+        MemoryPresence()
+        if client is None
+        else RedisPresence(client, prefix=f"{app.config['SOCKETIO_CHANNEL']}:viewers")
     )
 
 

@@ -15,7 +15,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from marshmallow import fields, validate
 
 from plataforma.errors import NotFound, ValidationFailed
-from plataforma.extensions import db
+from plataforma.extensions import db, socketio
 from plataforma.models import Poll, Question
 from plataforma.realtime import housekeeping
 from plataforma.realtime.broadcast import emit_now, session_room
@@ -29,14 +29,12 @@ from plataforma.realtime.guard import (
 from plataforma.schemas.base import CamelSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
-    MessageSchema,
-    QuestionSchema,
     PollVoteSchema,
+    QuestionViewSchema,
     SessionRefSchema,
     UpvoteSchema,
 )
 from plataforma.services import attendance, chat, commit, flood, polls, qa, visibility
-from plataforma.extensions import socketio
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +42,7 @@ session_ref_schema = SessionRefSchema()
 message_create_schema = MessageCreateSchema()
 upvote_schema = UpvoteSchema()
 poll_vote_schema = PollVoteSchema()
-message_schema = MessageSchema()
-question_schema = QuestionSchema()
+question_schema = QuestionViewSchema()
 
 
 # ---------------------------------------------------------------- connection
@@ -61,9 +58,7 @@ def connect(auth=None):
     except Exception:  # never let a TypeError reach Flask-SocketIO's retry-without-args
         log.exception("Socket connect failed")
         db.session.rollback()
-        raise ConnectionRefusedError(
-            "The server could not check the token.", {"code": "service_unavailable"}
-        ) from None
+        raise ConnectionRefusedError("The server could not check the token.", {"code": "service_unavailable"}) from None
     finally:
         db.session.remove()
     registry().add(conn)
@@ -153,7 +148,7 @@ def send_message(conn: Connection, actor, data) -> dict:
     require_joined(conn, actor, session_id)
     flood.check_chat_rate(actor.id, session_id)
     message = chat.post_message(actor, session_id, data["text"])
-    payload = message_schema.dump(message)
+    payload = chat.message_payload(message)
     commit()
     return payload
 
@@ -170,8 +165,7 @@ def upvote_question(conn: Connection, actor, data) -> dict:
     """As PATCH /api/questions/:id/upvote; the ack carries the Question."""
     require_joined(conn, actor, _session_of(Question, data["question_id"], "Question"))
     question = qa.upvote_question(actor, data["question_id"])
-    payload = question_schema.dump(question)
-    payload["hasUpvoted"] = True
+    payload = question_schema.dump(qa.mark_upvoted(actor, [question])[0])
     commit()
     return payload
 
