@@ -397,6 +397,9 @@
       showFormErrors(form, null);
       var more = form.querySelector(".more-options");
       if (more) more.open = false;
+      // Show the results rather than the form; "New poll" opens it again.
+      var details = form.closest("details");
+      if (details) details.open = false;
     },
     activate: function (data) {
       (data.polls || []).forEach(applyPoll);
