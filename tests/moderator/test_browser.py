@@ -95,8 +95,10 @@ def _seed_live_session(database_url: str) -> dict:
         event.start_time = utcnow()
         session = EventSession(event=event, title="Keynote: shipping live", speaker="Ana Speaker")
         db.session.add_all([project, event, session])
-        db.session.commit()
+        db.session.flush()
         ids = {"event": str(event.id), "session": str(session.id)}
+        db.session.commit()
+        db.session.remove()
         db.engine.dispose()
     return ids
 
