@@ -102,18 +102,25 @@ def joined(sio):
     return join
 
 
-@pytest.fixture
-def redis_url():
-    """A reachable Redis, or a skip (a failure in CI)."""
+def require_redis() -> str:
+    """The test Redis URL if it answers; skip if not (fail in CI)."""
     import redis
 
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        client.ping()
     except redis.RedisError as exc:
         if IN_CI:
             pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} unreachable: {exc}")
+    finally:
+        client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def redis_url():
+    return require_redis()
 
 
 @pytest.fixture

@@ -124,14 +124,14 @@ class Client:
         with self._cond:
             return [data for event, data in self.received if event == name]
 
-    def wait_for(self, name: str, predicate=lambda data: True, timeout: float = WAIT):
-        """The first ``name`` event matching ``predicate`` (waits for it; AssertionError after ``timeout``)."""
+    def wait_for(self, name: str, predicate=lambda data: True, timeout: float = WAIT, nth: int = 1):
+        """The ``nth`` ``name`` event matching ``predicate`` (waits for it; AssertionError after ``timeout``)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                for event, data in self.received:
-                    if event == name and predicate(data):
-                        return data
+                matching = [data for event, data in self.received if event == name and predicate(data)]
+                if len(matching) >= nth:
+                    return matching[nth - 1]
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"no {name} event matching the predicate; got {self.received!r}")
