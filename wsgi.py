@@ -14,7 +14,7 @@ if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
     os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
     import warnings
 
-    warnings.filterwarnings("ignore", message=".*Eventlet.*", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=r"(?s)\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()

@@ -52,6 +52,23 @@ class RecordingClient(SocketIOTestClient):
         return not self.is_connected()
 
 
+@pytest.fixture(autouse=True)
+def background_tasks(make_app, monkeypatch):
+    """Socket.IO background tasks (delayed disconnects) finish before the tables are emptied."""
+    tasks = []
+    start = socketio.start_background_task
+
+    def recorded(target, *args, **kwargs):
+        task = start(target, *args, **kwargs)
+        tasks.append(task)
+        return task
+
+    monkeypatch.setattr(socketio, "start_background_task", recorded)
+    yield tasks
+    for task in tasks:
+        task.join(timeout=10)
+
+
 @pytest.fixture
 def sio(app):
     """``sio(user)`` -> a test client connected with ``auth={"token": ...}``; ``sio(auth=...)`` for anything else;
@@ -85,18 +102,25 @@ def joined(sio):
     return join
 
 
-@pytest.fixture
-def redis_url():
-    """A reachable Redis, or a skip (a failure in CI)."""
+def require_redis() -> str:
+    """The test Redis URL if it answers; skip if not (fail in CI)."""
     import redis
 
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        client.ping()
     except redis.RedisError as exc:
         if IN_CI:
             pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} unreachable: {exc}")
+    finally:
+        client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def redis_url():
+    return require_redis()
 
 
 @pytest.fixture
@@ -111,3 +135,57 @@ def unique_prefix(redis_url):
     if keys:
         client.delete(*keys)
     client.close()
+
+
+# ---------------------------------------------------------------- end-to-end
+
+
+@pytest.fixture
+def e2e_app(make_app):
+    """An app signing tokens with the keys the e2e servers use (data is emptied after each test)."""
+    from tests.realtime.e2e import JWT_SECRET_KEY, SECRET_KEY
+
+    return make_app(SECRET_KEY=SECRET_KEY, JWT_SECRET_KEY=JWT_SECRET_KEY)
+
+
+@pytest.fixture
+def e2e_users(e2e_app):
+    from tests.conftest import UserFactory
+
+    return UserFactory(e2e_app)
+
+
+@pytest.fixture
+def e2e_content(e2e_app):
+    from tests.conftest import ContentFactory
+
+    return ContentFactory(e2e_app)
+
+
+@pytest.fixture
+def e2e_clients(e2e_app):
+    """``e2e_clients(url, token)`` -> a connected real client; all are closed afterwards, and the
+    servers have recorded the end of every visit before the tables are emptied."""
+    import sqlalchemy as sa
+
+    from plataforma.extensions import db
+    from plataforma.models import SessionView
+    from tests.realtime.e2e import Client
+
+    made = []
+
+    def connect(url, token=None, **kwargs):
+        client = Client(url, token, **kwargs)
+        made.append(client)
+        return client.connect()
+
+    yield connect
+    for client in made:
+        client.close()
+    deadline = time.monotonic() + 10
+    with e2e_app.app_context():
+        open_visits = sa.select(sa.func.count()).select_from(SessionView).where(SessionView.left_at.is_(None))
+        while db.session.scalar(open_visits) and time.monotonic() < deadline:
+            db.session.rollback()
+            time.sleep(0.05)
+        db.session.remove()
