@@ -47,9 +47,9 @@
       var date = new Date(iso);
       if (isNaN(date.getTime())) return;
       el.title = date.toLocaleString();
-      if (el.closest(".msg, .question")) {
+      if (el.dataset.format === "time") {
         el.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      } else if (/UTC$/.test(el.textContent.trim())) {
+      } else if (el.dataset.format === "datetime") {
         el.textContent = date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
       }
     });

@@ -218,3 +218,18 @@ def test_the_socket_token_is_a_short_lived_access_token_of_the_moderator(app, mo
         claims = decode_token(response.get_json()["token"])
     assert claims["sub"] == moderator.id and claims["type"] == "access"
     assert claims["exp"] - claims["iat"] <= 15 * 60
+
+
+def test_dashboard_and_api_sign_ins_share_one_counter(make_app):
+    app = make_app(AUTH_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    token = csrf_from(client.get("/moderator/login"))
+    for _ in range(2):
+        assert client.post("/api/auth/signin", json={"email": "a@b.co", "password": "wrong-pass"}).status_code == 401
+    dashboard_tries = [
+        client.post(
+            "/moderator/login", data={"csrf_token": token, "email": "a@b.co", "password": "wrong-pass"}
+        ).status_code
+        for _ in range(2)
+    ]
+    assert dashboard_tries == [401, 429]  # switching doors does not buy more guesses
