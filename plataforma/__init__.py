@@ -79,6 +79,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     _init_socketio(app)
     cli.init_app(app)
+    from plataforma.moderator import bp as moderator_bp
+
+    app.register_blueprint(moderator_bp)
 
     @app.before_request
     def refuse_large_bodies():

@@ -56,3 +56,11 @@ def dispatch_pending() -> None:
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_on_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+
+
+def emit_now(session_id, event: str, payload: dict, *, skip_sid: str | None = None) -> None:
+    """Emit to a session room right away: for state that does not live in the database (viewer counts)."""
+    try:
+        socketio.emit(event, payload, to=session_room(session_id), skip_sid=skip_sid)
+    except Exception:
+        log.exception("Could not emit %s to session %s", event, session_id)

@@ -1,0 +1,353 @@
+"""Chat fan-out benchmark: N listeners in one session, R messages/s from other clients for T seconds.
+
+    python benchmarks/fanout.py --clients 500 --rate 20 --seconds 10
+
+Starts its own ``python wsgi.py`` (eventlet, one process) on a fresh SQLite
+database unless ``--url`` names a running server (then ``--database-url`` and
+``--jwt-secret`` must be that server's, so the benchmark can create its users
+and sign their tokens). Listeners and senders are lean Socket.IO v4 clients on
+aiohttp websockets, spread over ``--workers`` processes. Prints deliveries/s,
+send->receive latency percentiles (p50/p95/p99/max) and lost messages (a
+message acknowledged to its sender but not received by a listener).
+Loopback only; every phase is bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "benchmark-secret-0123456789abcdef0123456789abcdef"
+CONNECT_TIMEOUT = 120
+DRAIN_SECONDS = 10
+
+
+# ---------------------------------------------------------------- a lean Socket.IO v4 client
+
+
+class LeanClient:
+    """Just enough of Engine.IO 4 / Socket.IO 5 over a websocket: connect with auth, ack'd emits, events."""
+
+    def __init__(self, http, url: str, token: str, on_event=None):
+        self.http, self.url, self.token, self.on_event = http, url, token, on_event
+        self.ws = None
+        self.acks: dict[int, asyncio.Future] = {}
+        self.next_id = 0
+        self.reader = None
+
+    async def connect(self) -> None:
+        ws_url = self.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = await self.http.ws_connect(ws_url, headers={"Origin": self.url}, autoping=False, max_msg_size=0)
+        opened = await self.ws.receive_str()
+        assert opened.startswith("0"), opened
+        await self.ws.send_str("40" + json.dumps({"token": self.token}))
+        while True:
+            reply = await self.ws.receive_str()
+            if reply == "2":
+                await self.ws.send_str("3")
+                continue
+            if reply.startswith("40"):
+                break
+            raise RuntimeError(f"connection refused: {reply}")
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            data = msg.data
+            if not isinstance(data, str):
+                continue
+            if data == "2":
+                await self.ws.send_str("3")
+            elif data.startswith("42"):
+                if self.on_event is not None:
+                    self.on_event(data)
+            elif data.startswith("43"):
+                body = data[2:]
+                split = body.index("[")
+                future = self.acks.pop(int(body[:split]), None)
+                if future is not None and not future.done():
+                    future.set_result(json.loads(body[split:])[0])
+
+    async def call(self, event: str, payload, timeout: float = 30):
+        self.next_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self.acks[self.next_id] = future
+        await self.ws.send_str(f"42{self.next_id}" + json.dumps([event, payload]))
+        return await asyncio.wait_for(future, timeout)
+
+    async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
+# ---------------------------------------------------------------- listeners (worker processes)
+
+
+def listener_worker(url, session_id, tokens, total_viewers, ready, go_home, results):
+    asyncio.run(_listen(url, session_id, tokens, total_viewers, ready, go_home, results))
+
+
+async def _listen(url, session_id, tokens, total_viewers, ready, go_home, results):
+    import aiohttp
+
+    latencies: list[float] = []
+    received: list[set[int]] = [set() for _ in tokens]
+    waiting_for_full_room = set(range(len(tokens)))
+    full_room = asyncio.Event()
+    full_count = f'"count":{total_viewers}'
+
+    def handler(index):
+        def on_event(data: str):
+            now = time.time()
+            if data.startswith('42["new_message"'):
+                text = json.loads(data[2:])[1]["text"]  # "bench <seq> <sent_at>"
+                _, seq, sent_at = text.split(" ")
+                received[index].add(int(seq))
+                latencies.append(now - float(sent_at))
+            elif data.startswith('42["viewer_count"') and full_count in data.replace(" ", ""):
+                waiting_for_full_room.discard(index)
+                if not waiting_for_full_room:
+                    full_room.set()
+
+        return on_event
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        clients = [LeanClient(http, url, token, handler(i)) for i, token in enumerate(tokens)]
+        gate = asyncio.Semaphore(25)
+
+        async def join(client):
+            async with gate:
+                await client.connect()
+                answer = await client.call("join_session", {"sessionId": session_id}, timeout=CONNECT_TIMEOUT)
+                assert answer["ok"], answer
+
+        await asyncio.wait_for(asyncio.gather(*(join(c) for c in clients)), CONNECT_TIMEOUT)
+        # The join storm is over when every listener has heard the final count (bounded wait).
+        try:
+            await asyncio.wait_for(full_room.wait(), CONNECT_TIMEOUT)
+        except TimeoutError:
+            print(f"warning: {len(waiting_for_full_room)} listeners never heard the full count", file=sys.stderr)
+        ready.put(len(clients))
+        while go_home.empty():  # the parent says when sending and draining are over
+            await asyncio.sleep(0.1)
+        results.put({"latencies": latencies, "received": [sorted(r) for r in received]})
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+
+# ---------------------------------------------------------------- senders (main process)
+
+
+async def run_senders(url, session_id, tokens, rate, seconds, listeners_ready):
+    """Join the senders, wait for the listeners (``listeners_ready`` blocks), then send at ``rate``."""
+    import aiohttp
+
+    sent_ok: list[int] = []
+    refused: dict[str, int] = {}
+    async with aiohttp.ClientSession() as http:
+        senders = [LeanClient(http, url, token) for token in tokens]
+        for sender in senders:
+            await sender.connect()
+            assert (await sender.call("join_session", {"sessionId": session_id}))["ok"]
+        connected = await asyncio.get_running_loop().run_in_executor(None, listeners_ready)
+        interval = 1 / rate
+        total = int(rate * seconds)
+        start = time.perf_counter()
+        pending = []
+
+        async def one(seq: int, sender: LeanClient):
+            answer = await sender.call("send_message", {"sessionId": session_id, "text": f"bench {seq} {time.time()}"})
+            if answer["ok"]:
+                sent_ok.append(seq)
+            else:
+                code = answer["error"]["code"]
+                refused[code] = refused.get(code, 0) + 1
+
+        for seq in range(total):
+            delay = start + seq * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            pending.append(asyncio.create_task(one(seq, senders[seq % len(senders)])))
+        await asyncio.wait_for(asyncio.gather(*pending), DRAIN_SECONDS + 30)
+        elapsed = time.perf_counter() - start
+        await asyncio.sleep(2)  # deliveries still in flight
+        await asyncio.gather(*(s.close() for s in senders), return_exceptions=True)
+    return connected, sent_ok, refused, elapsed
+
+
+# ---------------------------------------------------------------- setup
+
+
+def prepare_data(database_url: str, jwt_secret: str, listeners: int, senders: int):
+    """Users, a LIVE project/event/session and access tokens, written straight to the database."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("APP_ENV", "development")
+    from plataforma import create_app
+    from plataforma.auth import issue_session
+    from plataforma.extensions import db
+    from plataforma.models import Event, EventSession, EventStatus, Project, ProjectStatus
+    from plataforma.services import accounts, commit
+
+    app = create_app({"SECRET_KEY": jwt_secret, "JWT_SECRET_KEY": jwt_secret, "FAST_PASSWORD_HASH": True})
+    tag = os.urandom(4).hex()
+    with app.test_request_context():
+        project = Project(name="Benchmark", status=ProjectStatus.LIVE)
+        event = Event(project=project, title="Benchmark", slug=f"benchmark-{tag}", status=EventStatus.LIVE)
+        session = EventSession(event=event, title="Fan-out")
+        db.session.add_all([project, event, session])
+        tokens = []
+        for i in range(listeners + senders):
+            profile = accounts.create_user(email=f"bench-{tag}-{i}@example.com", password=None, name=f"Bench {i}")
+            tokens.append(profile)
+        commit()
+        tokens = [issue_session(profile)["access_token"] for profile in tokens]
+        session_id = str(session.id)
+    return session_id, tokens[:listeners], tokens[listeners:]
+
+
+def start_server(database_url: str, port: int) -> subprocess.Popen:
+    import requests
+
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "SOCKETIO_CHANNEL"}}
+    url = f"http://127.0.0.1:{port}"
+    env.update(
+        APP_ENV="development",
+        DATABASE_URL=database_url,
+        SECRET_KEY=SECRET,
+        JWT_SECRET_KEY=SECRET,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        CORS_ORIGIN=url,
+        LOG_LEVEL="WARNING",
+    )
+    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env)  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def migrate(database_url: str) -> None:
+    env = dict(os.environ, DATABASE_URL=database_url, APP_ENV="development")
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    subprocess.run(flask, cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, math.ceil(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=500, help="listeners in the session (default 500)")
+    parser.add_argument("--rate", type=float, default=20, help="messages per second, all senders together")
+    parser.add_argument("--seconds", type=float, default=10, help="how long to send")
+    parser.add_argument("--senders", type=int, default=0, help="sending clients (default: enough for the chat limit)")
+    parser.add_argument("--workers", type=int, default=1, help="listener processes")
+    parser.add_argument("--url", help="a running server instead of starting one")
+    parser.add_argument("--database-url", help="with --url: the server's DATABASE_URL")
+    parser.add_argument("--jwt-secret", help="with --url: the server's JWT_SECRET_KEY")
+    parser.add_argument("--port", type=int, default=0, help="port for the server this script starts")
+    args = parser.parse_args()
+    # The default chat limit is 5 messages per 5 s per user: keep each sender at 0.8 message/s.
+    senders = args.senders or max(2, math.ceil(args.rate / 0.8))
+
+    server = None
+    workdir = tempfile.TemporaryDirectory(prefix="fanout-")
+    try:
+        if args.url:
+            if not (args.database_url and args.jwt_secret):
+                parser.error("--url needs --database-url and --jwt-secret")
+            url, database_url, secret = args.url.rstrip("/"), args.database_url, args.jwt_secret
+        else:
+            database_url = "sqlite:///" + str(Path(workdir.name) / "fanout.db")
+            secret = SECRET
+            migrate(database_url)
+            port = args.port
+            if not port:
+                import socket
+
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", 0))
+                    port = sock.getsockname()[1]
+            url = f"http://127.0.0.1:{port}"
+        session_id, listener_tokens, sender_tokens = prepare_data(database_url, secret, args.clients, senders)
+        if not args.url:
+            server = start_server(database_url, port)
+
+        print(f"{args.clients} listeners, {senders} senders, {args.rate:g} msg/s for {args.seconds:g} s -> {url}")
+        ctx = mp.get_context("spawn")
+        ready, go_home, results = ctx.Queue(), ctx.Queue(), ctx.Queue()
+        workers = []
+        total_viewers = args.clients + senders
+        for w in range(args.workers):
+            part = listener_tokens[w :: args.workers]
+            worker = ctx.Process(
+                target=listener_worker, args=(url, session_id, part, total_viewers, ready, go_home, results)
+            )
+            worker.start()
+            workers.append(worker)
+        t0 = time.perf_counter()
+
+        def listeners_ready() -> int:
+            connected = sum(ready.get(timeout=CONNECT_TIMEOUT * 2) for _ in workers)
+            print(f"connected and joined: {connected} listeners in {time.perf_counter() - t0:.1f} s", flush=True)
+            return connected
+
+        connected, sent_ok, refused, elapsed = asyncio.run(
+            run_senders(url, session_id, sender_tokens, args.rate, args.seconds, listeners_ready)
+        )
+        for _ in workers:
+            go_home.put(True)
+        reports = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=30)
+
+        latencies = sorted(x for r in reports for x in r["latencies"])
+        expected = set(sent_ok)
+        received_per_client = [set(r) for rep in reports for r in rep["received"]]
+        lost = sum(len(expected - got) for got in received_per_client)
+        deliveries = sum(len(got & expected) for got in received_per_client)
+        ms = [1000 * percentile(latencies, p) for p in (50, 95, 99, 100)]
+        print(f"sent (acknowledged): {len(sent_ok)} in {elapsed:.1f} s; refused: {refused or 'none'}")
+        print(f"deliveries: {deliveries} ({deliveries / elapsed:.0f}/s), expected {len(expected) * connected}")
+        print(f"latency send->receive ms: p50 {ms[0]:.1f}  p95 {ms[1]:.1f}  p99 {ms[2]:.1f}  max {ms[3]:.1f}")
+        print(f"lost messages: {lost}")
+        return 0 if lost == 0 else 1
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        workdir.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

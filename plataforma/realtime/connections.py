@@ -1,0 +1,81 @@
+"""Per-connection state, kept in the process that holds the connection.
+
+A Socket.IO ``sid`` lives on exactly one process (sticky sessions), so this
+state is process-local on purpose; what other processes must see (viewer
+counts, broadcasts) goes through Redis.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from plataforma.realtime.presence import MemoryPresence, RedisPresence
+
+
+@dataclass
+class Joined:
+    """One session this connection has joined: its room and its attendance visit."""
+
+    session_id: uuid.UUID
+    event_id: uuid.UUID
+    view_id: uuid.UUID
+
+
+@dataclass
+class Connection:
+    sid: str
+    user_id: uuid.UUID
+    jti: str | None
+    expires_at: float | None
+    joined: dict[uuid.UUID, Joined] = field(default_factory=dict)
+    # Serialises join / leave / disconnect of this connection (handlers run concurrently).
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    closed: bool = False
+
+    def is_expired(self, now: float | None = None) -> bool:
+        return self.expires_at is not None and (now or time.time()) >= self.expires_at
+
+
+class Registry:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._connections: dict[str, Connection] = {}
+
+    def add(self, conn: Connection) -> None:
+        with self._lock:
+            self._connections[conn.sid] = conn
+
+    def get(self, sid: str) -> Connection | None:
+        with self._lock:
+            return self._connections.get(sid)
+
+    def pop(self, sid: str) -> Connection | None:
+        with self._lock:
+            return self._connections.pop(sid, None)
+
+    def all(self) -> list[Connection]:
+        with self._lock:
+            return list(self._connections.values())
+
+
+def init_app(app) -> None:
+    app.extensions["plataforma.connections"] = Registry()
+    client = app.extensions.get("plataforma.redis")
+    app.extensions["plataforma.presence"] = (
+        MemoryPresence()
+        if client is None
+        else RedisPresence(client, prefix=f"{app.config['SOCKETIO_CHANNEL']}:viewers")
+    )
+
+
+def registry() -> Registry:
+    return current_app.extensions["plataforma.connections"]
+
+
+def presence() -> MemoryPresence | RedisPresence:
+    return current_app.extensions["plataforma.presence"]

@@ -1,0 +1,196 @@
+"""Who is on the other end of a socket, and the wrapper every client event runs in.
+
+Every client event answers its acknowledgement ``{ok: true, data}`` or
+``{ok: false, error: {code, message, fields?}}`` with the codes REST uses; no
+exception escapes a handler. Before each event the connection's token is
+checked again (revoked or expired: ``token_revoked`` / ``token_expired`` and the
+socket is disconnected) and the user's profile is reloaded, so a role change
+takes effect on the open socket at the next event.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from typing import NoReturn
+
+from flask import current_app, request
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_socketio import ConnectionRefusedError
+from jwt import ExpiredSignatureError, PyJWTError
+from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import OperationalError
+
+from plataforma.auth import is_revoked, load_user
+from plataforma.errors import AppError, Forbidden, Unauthorized, flatten_validation_messages
+from plataforma.extensions import db, socketio
+from plataforma.models import Profile, RevokedToken
+from plataforma.realtime.connections import Connection, registry
+from plataforma.services import commit, visibility
+
+log = logging.getLogger(__name__)
+
+# Give the acknowledgement of the refused event time to leave before the socket closes.
+DISCONNECT_DELAY_SECONDS = 0.2
+
+
+class SessionEnded(Unauthorized):
+    """The connection's token is no longer good: answer, then disconnect."""
+
+
+def ok(data=None) -> dict:
+    return {"ok": True, "data": data}
+
+
+def fail(code: str, message: str, fields: dict | None = None) -> dict:
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"ok": False, "error": error}
+
+
+# ---------------------------------------------------------------- connect
+
+
+def _refuse(code: str, message: str) -> NoReturn:
+    # socket.io-client: ``err.message`` is the message, ``err.data.code`` the code.
+    raise ConnectionRefusedError(message, {"code": code, "message": message})
+
+
+def _token_from(auth) -> str | None:
+    token = auth.get("token") if isinstance(auth, dict) else None
+    token = token or request.args.get("token")
+    if isinstance(token, str) and token.lower().startswith("bearer "):
+        token = token[7:]
+    return token.strip() if isinstance(token, str) and token.strip() else None
+
+
+def authenticate_connection(auth) -> Connection:
+    """Verify the access token of a new connection; ConnectionRefusedError if it is not good."""
+    token = _token_from(auth)
+    if token is None:
+        _refuse("unauthorized", "Authentication required: connect with auth: {token}.")
+    try:
+        claims = decode_token(token)
+    except ExpiredSignatureError:
+        _refuse("token_expired", "The token has expired.")
+    except (JWTExtendedException, PyJWTError, ValueError, TypeError):
+        _refuse("invalid_token", "The token is invalid.")
+    if claims.get("type", "access") != "access":
+        _refuse("invalid_token", "An access token is required.")
+    if is_revoked(claims):
+        _refuse("token_revoked", "The token has been revoked.")
+    profile = load_user(claims)
+    if profile is None:
+        _refuse("invalid_token", "The token's user does not exist.")
+    commit()  # a Supabase token may have provisioned its profile
+    exp = claims.get("exp")
+    return Connection(
+        sid=request.sid,
+        user_id=profile.id,
+        jti=claims.get("jti"),
+        expires_at=float(exp) if exp is not None else None,
+    )
+
+
+# ---------------------------------------------------------------- client events
+
+
+def current_actor(conn: Connection) -> Profile:
+    """The connection's user, reloaded; SessionEnded if its token no longer holds."""
+    if conn.closed:
+        raise SessionEnded("The connection is closing.", code="unauthorized")
+    if conn.is_expired():
+        raise SessionEnded("The token has expired; reconnect with a fresh one.", code="token_expired")
+    if conn.jti and db.session.get(RevokedToken, conn.jti) is not None:
+        raise SessionEnded("The token has been revoked.", code="token_revoked")
+    profile = db.session.get(Profile, conn.user_id)
+    if profile is None:
+        raise SessionEnded("The user no longer exists.", code="unauthorized")
+    return profile
+
+
+def require_joined(conn: Connection, actor: Profile, session_id) -> None:
+    """A client sends to a session only after joining it (404 first if it may not see it)."""
+    if session_id in conn.joined:
+        return
+    visibility.visible_session(actor, session_id)
+    raise Forbidden("Join the session before sending to it.", code="not_joined")
+
+
+def disconnect_later(sid: str, delay: float = DISCONNECT_DELAY_SECONDS) -> None:
+    """Disconnect ``sid`` once the current acknowledgement has been sent."""
+    server = socketio.server
+
+    def run():
+        try:
+            socketio.sleep(delay)
+            server.disconnect(sid, namespace="/")
+        except Exception:  # the client may be gone already
+            log.debug("Could not disconnect %s", sid, exc_info=True)
+
+    socketio.start_background_task(run)
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be broken
+        log.debug("rollback failed", exc_info=True)
+
+
+def run_event(fn, schema: Schema | None, payload):
+    """Run one client event and return its acknowledgement; never raises."""
+    sid = request.sid
+    try:
+        conn = registry().get(sid)
+        if conn is None:
+            raise Unauthorized("The connection is not authenticated.")
+        actor = current_actor(conn)
+        data = schema.load(payload) if schema is not None else payload
+        return ok(fn(conn, actor, data))
+    except SessionEnded as exc:
+        _rollback()
+        disconnect_later(sid)
+        return fail(exc.code, exc.message)
+    except AppError as exc:
+        _rollback()
+        return fail(exc.code, exc.message, exc.fields)
+    except ValidationError as exc:
+        _rollback()
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return fail("validation_error", "The request is invalid.", flatten_validation_messages({"json": messages}))
+    except OperationalError:
+        _rollback()
+        log.exception("Database unavailable in socket event")
+        return fail("service_unavailable", "The database is unavailable; retry shortly.")
+    except Exception:
+        _rollback()
+        log.exception("Socket event failed")
+        return fail("internal_error", "An unexpected error occurred.")
+    finally:
+        db.session.remove()
+
+
+def client_event(name: str, schema: Schema | None = None):
+    """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def handler(payload=None, *_extra):
+            return run_event(fn, schema, payload)
+
+        socketio.on_event(name, handler)
+        return fn
+
+    return decorator
+
+
+def app_flag(name: str) -> bool:
+    return bool(current_app.config.get(name))
+
+
+def as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

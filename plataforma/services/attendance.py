@@ -1,0 +1,162 @@
+"""Attendance: who watched which session, for how long, and how engaged they were.
+
+Joining a session opens a visit (``session_views``) and the user's attendance
+row for the event (``event_users``); leaving (or disconnecting) closes the
+visit and recomputes the row's watch time and engagement score.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from plataforma.extensions import db
+from plataforma.models import (
+    EventSession,
+    EventUser,
+    Message,
+    Poll,
+    PollVote,
+    Question,
+    QuestionUpvote,
+    SessionView,
+    Survey,
+    SurveyResponse,
+    utcnow,
+)
+
+# Engagement score weights (documented in docs/realtime.md).
+POINTS_PER_WATCH_MINUTE = 1.0
+WATCH_MINUTES_CAP = 240  # a full day of watching is not worth more than four hours
+POINTS_PER_MESSAGE = 2.0
+MESSAGES_CAP = 50  # flooding the chat does not buy engagement
+POINTS_PER_QUESTION = 5.0
+POINTS_PER_UPVOTE = 1.0
+POINTS_PER_POLL_VOTE = 3.0
+POINTS_PER_SURVEY_RESPONSE = 10.0
+
+
+def engagement_score(
+    watch_seconds: int, messages: int = 0, questions: int = 0, upvotes: int = 0, votes: int = 0, surveys: int = 0
+) -> float:
+    """The engagement score of one user at one event (rounded to 2 decimals)."""
+    watch_minutes = min(max(watch_seconds, 0) / 60, WATCH_MINUTES_CAP)
+    score = (
+        POINTS_PER_WATCH_MINUTE * watch_minutes
+        + POINTS_PER_MESSAGE * min(messages, MESSAGES_CAP)
+        + POINTS_PER_QUESTION * questions
+        + POINTS_PER_UPVOTE * upvotes
+        + POINTS_PER_POLL_VOTE * votes
+        + POINTS_PER_SURVEY_RESPONSE * surveys
+    )
+    return round(score, 2)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def union_seconds(intervals: list[tuple[datetime, datetime]]) -> int:
+    """Seconds covered by the union of ``intervals`` (two tabs at once count once)."""
+    total = 0.0
+    current_start = current_end = None
+    for start, end in sorted((_aware(s), _aware(e)) for s, e in intervals):
+        if end <= start:
+            continue
+        if current_end is None or start > current_end:
+            if current_end is not None:
+                total += (current_end - current_start).total_seconds()
+            current_start, current_end = start, end
+        elif end > current_end:
+            current_end = end
+    if current_end is not None:
+        total += (current_end - current_start).total_seconds()
+    return int(total)
+
+
+def _attendance_row(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> EventUser:
+    query = sa.select(EventUser).where(EventUser.event_id == event_id, EventUser.user_id == user_id)
+    row = db.session.scalar(query)
+    if row is not None:
+        return row
+    row = EventUser(event_id=event_id, user_id=user_id, joined_at=now, watch_time=0, engagement_score=0)
+    try:
+        with db.session.begin_nested():  # another tab may create it at the same moment
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalar(query)
+    return row
+
+
+def start_visit(user_id, session: EventSession, *, at: datetime | None = None) -> SessionView:
+    """Open a visit of ``session`` and mark the user present at its event."""
+    now = at or utcnow()
+    view = SessionView(session_id=session.id, user_id=user_id, joined_at=now)
+    db.session.add(view)
+    row = _attendance_row(session.event_id, user_id, now)
+    row.left_at = None
+    db.session.flush()
+    return view
+
+
+def end_visit(view_id, *, at: datetime | None = None) -> EventUser | None:
+    """Close a visit and bring the user's attendance row up to date (None if already closed)."""
+    view = db.session.get(SessionView, view_id)
+    if view is None or view.left_at is not None:
+        return None
+    now = at or utcnow()
+    view.left_at = max(now, _aware(view.joined_at))
+    session = db.session.get(EventSession, view.session_id)
+    row = _attendance_row(session.event_id, view.user_id, now)
+    row.left_at = view.left_at
+    db.session.flush()
+    refresh_engagement(row)
+    return row
+
+
+def activity_counts(event_id, user_id) -> dict[str, int]:
+    """What the user did at the event, in one query."""
+    sessions = sa.select(EventSession.id).where(EventSession.event_id == event_id)
+    count = sa.func.count()
+    counts = (
+        sa.select(count)
+        .select_from(Message)
+        .where(Message.user_id == user_id, Message.is_deleted.is_(False), Message.session_id.in_(sessions)),
+        sa.select(count).select_from(Question).where(Question.user_id == user_id, Question.session_id.in_(sessions)),
+        sa.select(count)
+        .select_from(QuestionUpvote)
+        .join(Question, Question.id == QuestionUpvote.question_id)
+        .where(QuestionUpvote.user_id == user_id, Question.session_id.in_(sessions)),
+        sa.select(count)
+        .select_from(PollVote)
+        .join(Poll, Poll.id == PollVote.poll_id)
+        .where(PollVote.user_id == user_id, Poll.session_id.in_(sessions)),
+        sa.select(count)
+        .select_from(SurveyResponse)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(SurveyResponse.user_id == user_id, Survey.session_id.in_(sessions)),
+    )
+    row = db.session.execute(sa.select(*(query.scalar_subquery() for query in counts))).one()
+    return dict(zip(("messages", "questions", "upvotes", "votes", "surveys"), row, strict=True))
+
+
+def watch_seconds(event_id, user_id) -> int:
+    """Time covered by the user's closed visits to the event's sessions."""
+    visits = db.session.execute(
+        sa.select(SessionView.joined_at, SessionView.left_at)
+        .join(EventSession, EventSession.id == SessionView.session_id)
+        .where(EventSession.event_id == event_id, SessionView.user_id == user_id, SessionView.left_at.is_not(None))
+    ).all()
+    return union_seconds([(joined, left) for joined, left in visits])
+
+
+def refresh_engagement(row: EventUser) -> EventUser:
+    """Recompute watch time and engagement score of an attendance row."""
+    row.watch_time = watch_seconds(row.event_id, row.user_id)
+    row.engagement_score = engagement_score(row.watch_time, **activity_counts(row.event_id, row.user_id))
+    db.session.flush()
+    return row

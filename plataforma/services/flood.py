@@ -1,0 +1,55 @@
+"""Chat flood control: at most ``CHAT_RATE_LIMIT`` messages per user per session.
+
+One moving window per (user, session), shared by the socket and REST paths and,
+with ``REDIS_URL`` set, by every server process.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from plataforma.errors import RateLimited
+
+_EXTENSION = "plataforma.flood"
+_lock = threading.Lock()
+
+
+def _limiter():
+    app = current_app._get_current_object()
+    spec = app.config["CHAT_RATE_LIMIT"]
+    state = app.extensions.get(_EXTENSION)
+    if state is not None and state[0] == spec:
+        return state[1], state[2]
+    with _lock:
+        state = app.extensions.get(_EXTENSION)
+        if state is not None and state[0] == spec:
+            return state[1], state[2]
+        url = app.config.get("REDIS_URL")
+        if url:
+            prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:chat"
+            storage = storage_from_string(url, key_prefix=prefix)
+        else:
+            storage = storage_from_string("memory://")
+        state = (spec, parse(spec), MovingWindowRateLimiter(storage))
+        app.extensions[_EXTENSION] = state
+        return state[1], state[2]
+
+
+def check_chat_rate(user_id, session_id) -> None:
+    """Count one message; RateLimited (with ``retry_after`` seconds) when over the limit."""
+    item, limiter = _limiter()
+    keys = ("chat", str(session_id), str(user_id))
+    if limiter.hit(item, *keys):
+        return
+    reset_at = limiter.get_window_stats(item, *keys).reset_time
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    error = RateLimited(f"Too many messages; wait {retry_after} s before sending again.")
+    error.retry_after = retry_after
+    raise error

@@ -1,0 +1,168 @@
+"""End to end: real python-socketio clients against a real ``python wsgi.py`` (eventlet)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+import socketio
+
+from tests.realtime.e2e import WAIT, Client, Server
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(database_url):
+    server = Server(database_url, TESTING_SLOW_QUERY_EVENT="1").start()
+    yield server
+    server.stop()
+
+
+def _refused(server, **kwargs) -> dict:
+    client = Client(server.url, **kwargs)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect()
+    assert not client.sio.connected
+    return client.connect_error["data"]
+
+
+def test_refused_connections(server, e2e_app, e2e_users):
+    from flask_jwt_extended import create_access_token
+
+    user = e2e_users()
+    with e2e_app.app_context():
+        expired = create_access_token(identity=user.id, expires_delta=timedelta(seconds=-5))
+    assert _refused(server, auth=None)["code"] == "unauthorized"
+    assert _refused(server, token="garbage")["code"] == "invalid_token"
+    assert _refused(server, token=expired)["code"] == "token_expired"
+    assert _refused(server, token=user.session["refresh_token"])["code"] == "invalid_token"
+
+    signout = requests.post(f"{server.url}/api/auth/signout", headers=user.headers, timeout=WAIT)
+    assert signout.status_code == 204
+    assert _refused(server, token=user.token)["code"] == "token_revoked"
+
+
+def test_the_token_query_parameter_works(server, e2e_users, e2e_clients):
+    user = e2e_users()
+    client = e2e_clients(server.url, auth={}, query=f"token={user.token}")
+    assert client.sio.connected
+
+
+def test_broadcast_room_isolation_and_viewer_counts(server, e2e_users, e2e_content, e2e_clients):
+    one, two = e2e_content.session(), e2e_content.session()
+    alice, bob, carol = e2e_users(), e2e_users(), e2e_users()
+    a = e2e_clients(server.url, alice.token)
+    b = e2e_clients(server.url, bob.token)
+    c = e2e_clients(server.url, carol.token)
+
+    assert a.call("join_session", {"sessionId": one}) == {"ok": True, "data": {"sessionId": one, "viewerCount": 1}}
+    assert b.call("join_session", {"sessionId": one})["data"]["viewerCount"] == 2
+    a.wait_for("viewer_count", lambda d: d == {"sessionId": one, "count": 2})
+    assert c.call("join_session", {"sessionId": two})["data"]["viewerCount"] == 1
+
+    sent = a.call("send_message", {"sessionId": one, "text": "hello room one"})
+    assert sent["ok"] is True
+    assert a.wait_for("new_message") == sent["data"]
+    assert b.wait_for("new_message") == sent["data"]
+
+    # Carol's own message is a sync point: had room one's message reached her, it would be first.
+    assert c.call("send_message", {"sessionId": two, "text": "room two"})["ok"]
+    assert [m["text"] for m in [c.wait_for("new_message")]] == ["room two"]
+    assert [m["text"] for m in c.events("new_message")] == ["room two"]
+    assert [d["count"] for d in c.events("viewer_count")] == [1]
+
+    # A second tab of Bob's does not change the count; closing both does.
+    b2 = e2e_clients(server.url, bob.token)
+    assert b2.call("join_session", {"sessionId": one})["data"]["viewerCount"] == 2
+    b.close()
+    b2.close()
+    a.wait_for("viewer_count", lambda d: d == {"sessionId": one, "count": 1})
+
+
+def test_rest_changes_reach_sockets(server, e2e_users, e2e_content, e2e_clients):
+    session_id = e2e_content.session()
+    moderator, attendee = e2e_users("MODERATOR"), e2e_users()
+    socket = e2e_clients(server.url, attendee.token)
+    assert socket.call("join_session", {"sessionId": session_id})["ok"]
+
+    body = {"sessionId": session_id, "text": "from REST"}
+    posted = requests.post(f"{server.url}/api/messages", json=body, headers=attendee.headers, timeout=WAIT)
+    assert posted.status_code == 201
+    assert socket.wait_for("new_message") == posted.json()
+
+    message_id = posted.json()["id"]
+    pinned = requests.patch(f"{server.url}/api/messages/{message_id}/pin", headers=moderator.headers, timeout=WAIT)
+    assert pinned.status_code == 200
+    assert socket.wait_for("message_pinned") == {"messageId": message_id, "isPinned": True}
+
+    poll = {"sessionId": session_id, "question": "Yes?", "options": ["yes", "no"], "isActive": True}
+    created = requests.post(f"{server.url}/api/polls", json=poll, headers=moderator.headers, timeout=WAIT)
+    assert created.status_code == 201
+    assert socket.wait_for("poll_updated")["id"] == created.json()["id"]
+
+    vote = {"pollId": created.json()["id"], "optionId": created.json()["options"][0]["id"]}
+    answer = socket.call("vote_poll", vote)
+    assert answer["ok"] and answer["data"]["userVoteOptionId"] == vote["optionId"]
+    socket.wait_for("poll_updated", lambda p: p["totalVotes"] == 1)
+
+
+def test_signout_disconnects_the_open_socket(server, e2e_users, e2e_content, e2e_clients):
+    session_id = e2e_content.session()
+    user = e2e_users()
+    socket = e2e_clients(server.url, user.token)
+    assert socket.call("join_session", {"sessionId": session_id})["ok"]
+    assert requests.post(f"{server.url}/api/auth/signout", headers=user.headers, timeout=WAIT).status_code == 204
+
+    answer = socket.call("send_message", {"sessionId": session_id, "text": "after signout"})
+
+    assert answer["ok"] is False and answer["error"]["code"] == "token_revoked"
+    assert socket.disconnected.wait(WAIT)
+
+
+def _wait_for_pg_sleep(app) -> None:
+    """Until the server's pg_sleep is running (so the next step really overlaps it)."""
+    import sqlalchemy as sa
+
+    from plataforma.extensions import db
+
+    running = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
+    )
+    deadline = time.monotonic() + WAIT
+    with app.app_context():
+        while not db.session.scalar(running):
+            db.session.rollback()
+            assert time.monotonic() < deadline, "the slow query never started"
+            time.sleep(0.02)
+        db.session.remove()
+
+
+def test_a_slow_query_does_not_stall_other_clients(server, is_postgres, e2e_app, e2e_users, e2e_content, e2e_clients):
+    if not is_postgres:
+        pytest.skip("pg_sleep needs PostgreSQL (set TEST_DATABASE_URL)")
+    session_id = e2e_content.session()
+    sleeper = e2e_clients(server.url, e2e_users().token)
+    chatter = e2e_clients(server.url, e2e_users().token)
+    assert chatter.call("join_session", {"sessionId": session_id})["ok"]
+
+    order: list[str] = []
+    slept = threading.Event()
+
+    def on_slept(answer):
+        order.append("slow")
+        assert answer == {"ok": True, "data": {"slept": 2}}
+        slept.set()
+
+    sleeper.sio.emit("debug_slow_query", {"seconds": 2}, callback=on_slept)
+    _wait_for_pg_sleep(e2e_app)
+    answer = chatter.call("send_message", {"sessionId": session_id, "text": "not stalled"})
+    order.append("message")
+
+    assert answer["ok"] is True
+    assert slept.wait(WAIT)
+    assert order == ["message", "slow"]
