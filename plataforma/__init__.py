@@ -108,13 +108,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _init_socketio(app: Flask) -> None:
     from plataforma import realtime
+    from plataforma.realtime.origins import origin_checker
 
     realtime.init_app(app)
     ext.socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"] if not app.config["TESTING"] else None,
-        cors_allowed_origins=app.config["CORS_ORIGINS"],
+        cors_allowed_origins=origin_checker(app.config["CORS_ORIGINS"]),
         logger=False,
         engineio_logger=False,
     )

@@ -117,7 +117,6 @@ def server(tmp_path, database):
         "HOST": "127.0.0.1",
         "PORT": str(port),
         # The dashboard is served by this server, so its own origin must be allowed for Socket.IO.
-        "CORS_ORIGIN": f"http://localhost:5173,{base_url}",
         "PYTHONUNBUFFERED": "1",
     }
     for name in ("TEST_DATABASE_URL", "REDIS_URL", "FORCE_HTTPS"):
