@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from plataforma.auth import admin_required, login_required
 from plataforma.schemas.content import StreamCreateSchema, StreamSchema, StreamUpdateSchema
 from plataforma.services import commit
-from plataforma.services import content as service
+from plataforma.services import streams as service
 
 blp = Blueprint("streams", __name__, url_prefix="/api/streams", description="Video streams")
 

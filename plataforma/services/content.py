@@ -3,7 +3,8 @@
 Reads apply SPEC §5 (a DRAFT project and everything in it is 404 to non-admins).
 Changes are admin-only (checked here too, so every caller gets the same rule),
 flush and never commit. Deleting a parent relies on the ``ON DELETE CASCADE``
-foreign keys (on SQLite :mod:`plataforma.sqlite` turns their enforcement on).
+foreign keys (on SQLite :mod:`plataforma.extensions` turns their enforcement on).
+Streams live in :mod:`plataforma.services.streams`.
 """
 
 from __future__ import annotations
@@ -24,29 +25,37 @@ from plataforma.models import (
     Project,
     ProjectStatus,
     Room,
-    Stream,
-    StreamSource,
-    StreamStatus,
-    utcnow,
 )
-from plataforma.realtime import broadcast
 from plataforma.schemas.base import clean_text
-from plataforma.services import get_or_404, parse_uuid
+from plataforma.services import get_or_404
 from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
 from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
 
-# Source URL schemes by stream type; YouTube (id or URL) and Agora (channel name) are free text.
-SOURCE_SCHEMES = {StreamSource.HLS: ("http://", "https://"), StreamSource.RTMP: ("rtmp://", "rtmps://")}
 
-
-def _require_admin(actor: Profile | None) -> None:
+def require_admin(actor: Profile | None) -> None:
     if not is_admin(actor):
         raise Forbidden("Only an admin can change content.")
 
 
-def _apply(obj, changes: dict) -> None:
+def apply_changes(obj, changes: dict) -> None:
     for key, value in changes.items():
         setattr(obj, key, value)
+
+
+def _update(actor: Profile, model, ident, changes: dict, what: str):
+    """The plain admin PATCH: load (404), set the given fields, flush."""
+    require_admin(actor)
+    obj = get_or_404(model, ident, what)
+    apply_changes(obj, changes)
+    db.session.flush()
+    return obj
+
+
+def _delete(actor: Profile, model, ident, what: str) -> None:
+    """Admin DELETE; children go with the parent through ON DELETE CASCADE."""
+    require_admin(actor)
+    db.session.delete(get_or_404(model, ident, what))
+    db.session.flush()
 
 
 def _check_times(start: datetime | None, end: datetime | None) -> None:
@@ -69,7 +78,7 @@ def _page(query: Select, limit: int, offset: int) -> list:
 
 
 def list_projects(actor: Profile, *, status: ProjectStatus | None = None, limit: int = 50, offset: int = 0):
-    _require_admin(actor)
+    require_admin(actor)
     query = select(Project).order_by(Project.created_at.desc(), Project.id)
     if status is not None:
         query = query.where(Project.status == status)
@@ -81,7 +90,7 @@ def get_project(actor: Profile, project_id) -> Project:
 
 
 def create_project(actor: Profile, data: dict) -> Project:
-    _require_admin(actor)
+    require_admin(actor)
     project = Project(**data)
     db.session.add(project)
     db.session.flush()
@@ -89,18 +98,12 @@ def create_project(actor: Profile, data: dict) -> Project:
 
 
 def update_project(actor: Profile, project_id, changes: dict) -> Project:
-    _require_admin(actor)
-    project = get_or_404(Project, project_id, "project")
-    _apply(project, changes)
-    db.session.flush()
-    return project
+    return _update(actor, Project, project_id, changes, "project")
 
 
 def delete_project(actor: Profile, project_id) -> None:
     """Deletes the project's events and, through them, everything inside."""
-    _require_admin(actor)
-    db.session.delete(get_or_404(Project, project_id, "project"))
-    db.session.flush()
+    _delete(actor, Project, project_id, "project")
 
 
 # Events
@@ -148,7 +151,7 @@ def live_event(actor: Profile) -> Event:
 
 
 def create_event(actor: Profile, data: dict) -> Event:
-    _require_admin(actor)
+    require_admin(actor)
     data = dict(data)
     project = get_or_404(Project, data.pop("project_id"), "project")
     _check_times(data.get("start_time"), data.get("end_time"))
@@ -159,13 +162,13 @@ def create_event(actor: Profile, data: dict) -> Event:
 
 
 def update_event(actor: Profile, event_id, changes: dict) -> Event:
-    _require_admin(actor)
+    require_admin(actor)
     event = get_or_404(Event, event_id, "event")
     changes = dict(changes)
     _check_times(changes.get("start_time", event.start_time), changes.get("end_time", event.end_time))
     slug_given = "slug" in changes
     explicit = _explicit_slug(changes.pop("slug", None))
-    _apply(event, changes)
+    apply_changes(event, changes)
     db.session.flush()  # before the slug's savepoint, so a retry there cannot lose these changes
     if slug_given and explicit != event.slug:
         # ``slug: null`` (or "") asks for one derived from the title again.
@@ -174,9 +177,7 @@ def update_event(actor: Profile, event_id, changes: dict) -> Event:
 
 
 def delete_event(actor: Profile, event_id) -> None:
-    _require_admin(actor)
-    db.session.delete(get_or_404(Event, event_id, "event"))
-    db.session.flush()
+    _delete(actor, Event, event_id, "event")
 
 
 def _explicit_slug(slug: str | None) -> str | None:
@@ -220,7 +221,7 @@ def list_sessions(actor: Profile, event_id) -> list[EventSession]:
 
 
 def create_session(actor: Profile, data: dict) -> EventSession:
-    _require_admin(actor)
+    require_admin(actor)
     data = dict(data)
     event = get_or_404(Event, data.pop("event_id"), "event")
     _check_times(data.get("start_time"), data.get("end_time"))
@@ -231,107 +232,16 @@ def create_session(actor: Profile, data: dict) -> EventSession:
 
 
 def update_session(actor: Profile, session_id, changes: dict) -> EventSession:
-    _require_admin(actor)
+    require_admin(actor)
     session = get_or_404(EventSession, session_id, "session")
     _check_times(changes.get("start_time", session.start_time), changes.get("end_time", session.end_time))
-    _apply(session, changes)
+    apply_changes(session, changes)
     db.session.flush()
     return session
 
 
 def delete_session(actor: Profile, session_id) -> None:
-    _require_admin(actor)
-    db.session.delete(get_or_404(EventSession, session_id, "session"))
-    db.session.flush()
-
-
-# Streams
-
-
-def _visible_streams(actor: Profile) -> Select:
-    return published_events(select(Stream).join(Event, Event.id == Stream.event_id), actor)
-
-
-def get_stream(actor: Profile, stream_id) -> Stream:
-    stream_id = parse_uuid(stream_id, "stream")
-    stream = db.session.scalar(_visible_streams(actor).where(Stream.id == stream_id))
-    if stream is None:
-        raise NotFound("Stream not found.")
-    return stream
-
-
-def list_streams(actor: Profile, event_id) -> list[Stream]:
-    event = visible_event(actor, event_id)
-    query = select(Stream).where(Stream.event_id == event.id).order_by(Stream.created_at, Stream.id)
-    return list(db.session.scalars(query))
-
-
-def active_stream(actor: Profile, event_id) -> Stream:
-    """The event's LIVE stream (the most recently started if several are)."""
-    event = visible_event(actor, event_id)
-    query = (
-        select(Stream)
-        .where(Stream.event_id == event.id, Stream.status == StreamStatus.LIVE)
-        .order_by(Stream.started_at.desc().nulls_last(), Stream.created_at.desc())
-        .limit(1)
-    )
-    stream = db.session.scalar(query)
-    if stream is None:
-        raise NotFound("The event has no live stream.", code="no_active_stream")
-    return stream
-
-
-def create_stream(actor: Profile, data: dict) -> Stream:
-    _require_admin(actor)
-    data = dict(data)
-    event = get_or_404(Event, data.pop("event_id"), "event")
-    status = data.pop("status", StreamStatus.IDLE)
-    _check_source(data["source_type"], data.get("source_url"))
-    stream = Stream(id=uuid.uuid4(), event_id=event.id, status=StreamStatus.IDLE, **data)
-    db.session.add(stream)
-    _set_stream_status(stream, status)
-    db.session.flush()
-    return stream
-
-
-def update_stream(actor: Profile, stream_id, changes: dict) -> Stream:
-    _require_admin(actor)
-    stream = get_or_404(Stream, stream_id, "stream")
-    changes = dict(changes)
-    status = changes.pop("status", None)
-    _check_source(changes.get("source_type", stream.source_type), changes.get("source_url", stream.source_url))
-    _apply(stream, changes)
-    if status is not None:
-        _set_stream_status(stream, status)
-    db.session.flush()
-    return stream
-
-
-def _check_source(source_type: StreamSource, source_url: str | None) -> None:
-    schemes = SOURCE_SCHEMES.get(source_type)
-    if source_url and schemes and not source_url.lower().startswith(schemes):
-        raise ValidationFailed(
-            "The source URL does not fit the source type.",
-            fields={"sourceUrl": [f"A {source_type.value} source must start with {' or '.join(schemes)}"]},
-        )
-
-
-def _set_stream_status(stream: Stream, status: StreamStatus) -> None:
-    """Going LIVE stamps startedAt, ENDED stamps endedAt, IDLE resets both; then tell the event's rooms."""
-    if status == stream.status:
-        return
-    now = utcnow()
-    if status == StreamStatus.LIVE:
-        stream.started_at, stream.ended_at = now, None
-    elif status == StreamStatus.ENDED:
-        stream.ended_at = now
-    else:
-        stream.started_at = stream.ended_at = None
-    stream.status = status
-    payload = {"streamId": str(stream.id), "eventId": str(stream.event_id), "status": status.value}
-    session_ids = db.session.scalars(select(EventSession.id).where(EventSession.event_id == stream.event_id))
-    for session_id in session_ids:
-        broadcast.to_session(session_id, "stream_status", payload)
+    _delete(actor, EventSession, session_id, "session")
 
 
 # Rooms
@@ -345,7 +255,7 @@ def list_rooms(actor: Profile, event_id) -> list[Room]:
 
 
 def create_room(actor: Profile, data: dict) -> Room:
-    _require_admin(actor)
+    require_admin(actor)
     data = dict(data)
     event = get_or_404(Event, data.pop("event_id"), "event")
     room = Room(event_id=event.id, **data)
@@ -355,14 +265,8 @@ def create_room(actor: Profile, data: dict) -> Room:
 
 
 def update_room(actor: Profile, room_id, changes: dict) -> Room:
-    _require_admin(actor)
-    room = get_or_404(Room, room_id, "room")
-    _apply(room, changes)
-    db.session.flush()
-    return room
+    return _update(actor, Room, room_id, changes, "room")
 
 
 def delete_room(actor: Profile, room_id) -> None:
-    _require_admin(actor)
-    db.session.delete(get_or_404(Room, room_id, "room"))
-    db.session.flush()
+    _delete(actor, Room, room_id, "room")
