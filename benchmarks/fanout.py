@@ -130,11 +130,17 @@ async def _listen(url, session_id, tokens, total_viewers, ready, go_home, result
         clients = [LeanClient(http, url, token, handler(i)) for i, token in enumerate(tokens)]
         gate = asyncio.Semaphore(25)
 
+        joined = 0
+
         async def join(client):
+            nonlocal joined
             async with gate:
                 await client.connect()
                 answer = await client.call("join_session", {"sessionId": session_id}, timeout=CONNECT_TIMEOUT)
                 assert answer["ok"], answer
+                joined += 1
+                if joined % 250 == 0:
+                    print(f"  {joined} joined", file=sys.stderr, flush=True)
 
         await asyncio.wait_for(asyncio.gather(*(join(c) for c in clients)), CONNECT_TIMEOUT)
         # The join storm is over when every listener has heard the final count (bounded wait).
