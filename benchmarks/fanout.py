@@ -285,7 +285,7 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=0, help="sending clients (default: enough for the chat limit)")
     parser.add_argument("--workers", type=int, default=1, help="listener processes")
     parser.add_argument("--url", help="a running server instead of starting one")
-    parser.add_argument("--database-url", help="with --url: the server's DATABASE_URL")
+    parser.add_argument("--database-url", help="the server's DATABASE_URL (default: a fresh SQLite file)")
     parser.add_argument("--jwt-secret", help="with --url: the server's JWT_SECRET_KEY")
     parser.add_argument("--port", type=int, default=0, help="port for the server this script starts")
     args = parser.parse_args()
@@ -300,7 +300,7 @@ def main() -> int:
                 parser.error("--url needs --database-url and --jwt-secret")
             url, database_url, secret = args.url.rstrip("/"), args.database_url, args.jwt_secret
         else:
-            database_url = "sqlite:///" + str(Path(workdir.name) / "fanout.db")
+            database_url = args.database_url or "sqlite:///" + str(Path(workdir.name) / "fanout.db")
             secret = SECRET
             migrate(database_url)
             port = args.port
