@@ -39,6 +39,7 @@ def list_messages(args, session_id):
 @limiter.limit(_chat_rate_limit, key_func=user_or_ip, override_defaults=False)
 @blp.arguments(MessageCreateSchema)
 @blp.response(201, MessageSchema)
+@blp.alt_response(429, description="Too many chat messages (`RATELIMIT_CHAT` per user)")
 def post_message(data):
     """Send a chat message; emits `new_message`."""
     message = chat.post_message(current_user, data["session_id"], data["text"])
@@ -49,6 +50,7 @@ def post_message(data):
 @blp.route("/<message_id>/pin", methods=["PATCH"])
 @moderator_required
 @blp.response(200, MessageSchema)
+@blp.alt_response(409, description="The message is deleted (`message_deleted`)")
 def toggle_pin(message_id):
     """Pin or unpin a message (moderator+); emits `message_pinned`."""
     message = chat.toggle_pin(current_user, message_id)

@@ -23,6 +23,7 @@ def list_polls(session_id):
 @blp.route("/session/<session_id>/active", methods=["GET"])
 @login_required
 @blp.response(200, PollSchema)
+@blp.alt_response(404, description="The session has no active poll (`no_active_poll`)")
 def active_poll(session_id):
     """The session's active poll (404 if none)."""
     return polls.poll_view(polls.get_active_poll(current_user, session_id), current_user.id)
@@ -43,6 +44,8 @@ def create_poll(data):
 @login_required
 @blp.arguments(PollVoteSchema)
 @blp.response(201, PollSchema)
+@blp.alt_response(400, description="The option belongs to another poll (`invalid_option`)")
+@blp.alt_response(409, description="Already voted (`already_voted`) or the poll is closed (`poll_inactive`)")
 def vote(data):
     """Vote once in an active poll; emits `poll_updated`."""
     poll = polls.vote_in_poll(current_user, data["poll_id"], data["option_id"])

@@ -41,6 +41,7 @@ def ask_question(data):
 @blp.route("/<question_id>/upvote", methods=["PATCH"])
 @login_required
 @blp.response(200, QuestionViewSchema)
+@blp.alt_response(409, description="Already upvoted by the caller (`already_upvoted`)")
 def upvote_question(question_id):
     """Upvote a question once; emits `questions_updated`."""
     question = qa.upvote_question(current_user, question_id)

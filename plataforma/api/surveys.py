@@ -54,6 +54,8 @@ def update_survey(changes, survey_id):
 @login_required
 @blp.arguments(SurveyAnswerSchema)
 @blp.response(201, SurveyResponseSchema)
+@blp.alt_response(400, description="Invalid answers, keyed by field id in `error.fields`")
+@blp.alt_response(409, description="Already answered (`already_responded`) or the survey is closed (`survey_inactive`)")
 def respond(data):
     """Answer an active survey once."""
     response = surveys.respond_to_survey(current_user, data["survey_id"], data["responses"])

@@ -122,7 +122,7 @@ def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None
     on SQLite, where writers are serialised anyway), so concurrent activations in one
     session run one after the other instead of tripping the one-active unique index.
     """
-    db.session.execute(sa.select(EventSession.id).where(EventSession.id == session_id).with_for_update())
+    db.session.execute(sa.select(EventSession.id).where(EventSession.id == session_id).with_for_update(key_share=True))
     query = sa.select(Poll).where(Poll.session_id == session_id, Poll.is_active.is_(True))
     if keep_id is not None:
         query = query.where(Poll.id != keep_id)
