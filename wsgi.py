@@ -29,7 +29,9 @@ app = create_app()
 def main() -> None:
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"Plataforma Live on http://{host}:{port} ({app.config['APP_ENV']})", file=sys.stderr, flush=True)
-    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1")
+    # Every open socket holds one green thread: eventlet's default pool (1,024) caps the audience.
+    max_connections = int(os.environ.get("MAX_CONNECTIONS", "10000"))
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1", max_size=max_connections)
 
 
 if __name__ == "__main__":

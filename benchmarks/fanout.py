@@ -130,11 +130,17 @@ async def _listen(url, session_id, tokens, total_viewers, ready, go_home, result
         clients = [LeanClient(http, url, token, handler(i)) for i, token in enumerate(tokens)]
         gate = asyncio.Semaphore(25)
 
+        joined = 0
+
         async def join(client):
+            nonlocal joined
             async with gate:
                 await client.connect()
                 answer = await client.call("join_session", {"sessionId": session_id}, timeout=CONNECT_TIMEOUT)
                 assert answer["ok"], answer
+                joined += 1
+                if joined % 250 == 0:
+                    print(f"  {joined} joined", file=sys.stderr, flush=True)
 
         await asyncio.wait_for(asyncio.gather(*(join(c) for c in clients)), CONNECT_TIMEOUT)
         # The join storm is over when every listener has heard the final count (bounded wait).
@@ -252,6 +258,15 @@ def migrate(database_url: str) -> None:
     subprocess.run(flask, cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -270,7 +285,7 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=0, help="sending clients (default: enough for the chat limit)")
     parser.add_argument("--workers", type=int, default=1, help="listener processes")
     parser.add_argument("--url", help="a running server instead of starting one")
-    parser.add_argument("--database-url", help="with --url: the server's DATABASE_URL")
+    parser.add_argument("--database-url", help="the server's DATABASE_URL (default: a fresh SQLite file)")
     parser.add_argument("--jwt-secret", help="with --url: the server's JWT_SECRET_KEY")
     parser.add_argument("--port", type=int, default=0, help="port for the server this script starts")
     args = parser.parse_args()
@@ -285,7 +300,7 @@ def main() -> int:
                 parser.error("--url needs --database-url and --jwt-secret")
             url, database_url, secret = args.url.rstrip("/"), args.database_url, args.jwt_secret
         else:
-            database_url = "sqlite:///" + str(Path(workdir.name) / "fanout.db")
+            database_url = args.database_url or "sqlite:///" + str(Path(workdir.name) / "fanout.db")
             secret = SECRET
             migrate(database_url)
             port = args.port
@@ -314,14 +329,18 @@ def main() -> int:
             workers.append(worker)
         t0 = time.perf_counter()
 
+        server_cpu = {}
+
         def listeners_ready() -> int:
             connected = sum(ready.get(timeout=CONNECT_TIMEOUT * 2) for _ in workers)
             print(f"connected and joined: {connected} listeners in {time.perf_counter() - t0:.1f} s", flush=True)
+            server_cpu["start"] = cpu_seconds(server.pid if server else None)
             return connected
 
         connected, sent_ok, refused, elapsed = asyncio.run(
             run_senders(url, session_id, sender_tokens, args.rate, args.seconds, listeners_ready)
         )
+        server_cpu["end"] = cpu_seconds(server.pid if server else None)
         for _ in workers:
             go_home.put(True)
         reports = [results.get(timeout=60) for _ in workers]
@@ -337,6 +356,9 @@ def main() -> int:
         print(f"sent (acknowledged): {len(sent_ok)} in {elapsed:.1f} s; refused: {refused or 'none'}")
         print(f"deliveries: {deliveries} ({deliveries / elapsed:.0f}/s), expected {len(expected) * connected}")
         print(f"latency send->receive ms: p50 {ms[0]:.1f}  p95 {ms[1]:.1f}  p99 {ms[2]:.1f}  max {ms[3]:.1f}")
+        if server_cpu.get("start") is not None and server_cpu.get("end") is not None:
+            used, wall = server_cpu["end"] - server_cpu["start"], elapsed + 2
+            print(f"server CPU while sending: {used:.1f} s over {wall:.1f} s ({100 * used / wall:.0f}%)")
         print(f"lost messages: {lost}")
         return 0 if lost == 0 else 1
     finally:

@@ -19,6 +19,8 @@ def init_app(app) -> None:
     # Read here until config.py carries them (see docs/realtime.md).
     app.config.setdefault("SOCKETIO_CHANNEL", os.environ.get("SOCKETIO_CHANNEL") or DEFAULT_CHANNEL)
     app.config.setdefault("TESTING_SLOW_QUERY_EVENT", _flag("TESTING_SLOW_QUERY_EVENT"))
+    app.config.setdefault("VIEWER_COUNT_IMMEDIATE_MAX", int(os.environ.get("VIEWER_COUNT_IMMEDIATE_MAX", "200")))
+    app.config.setdefault("VIEWER_COUNT_INTERVAL", float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")))
     if app.config["APP_ENV"] == "production":
         app.config["TESTING_SLOW_QUERY_EVENT"] = False
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from typing import NoReturn
 
-from flask import current_app, request
+from flask import request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_socketio import ConnectionRefusedError
@@ -186,11 +185,3 @@ def client_event(name: str, schema: Schema | None = None):
         return fn
 
     return decorator
-
-
-def app_flag(name: str) -> bool:
-    return bool(current_app.config.get(name))
-
-
-def as_uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -17,8 +17,8 @@ from marshmallow import fields, validate
 from plataforma.errors import NotFound, ValidationFailed
 from plataforma.extensions import db, socketio
 from plataforma.models import Poll, Question
-from plataforma.realtime import housekeeping
-from plataforma.realtime.broadcast import emit_now, session_room
+from plataforma.realtime import housekeeping, viewers
+from plataforma.realtime.broadcast import session_room
 from plataforma.realtime.connections import Connection, Joined, presence, registry
 from plataforma.realtime.guard import (
     authenticate_connection,
@@ -81,7 +81,7 @@ def disconnect(reason=None):
 
 def _leave(conn: Connection, visit: Joined, *, skip_sid: str | None = None) -> int:
     count = presence().remove(visit.session_id, conn.user_id)
-    emit_now(visit.session_id, "viewer_count", {"sessionId": str(visit.session_id), "count": count}, skip_sid=skip_sid)
+    viewers.changed(visit.session_id, count, skip_sid=skip_sid)
     return count
 
 
@@ -120,7 +120,7 @@ def join_session(conn: Connection, actor, data) -> dict:
             raise
         conn.joined[session_id] = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
         join_room(session_room(session_id))
-    emit_now(session_id, "viewer_count", {"sessionId": str(session_id), "count": count})
+    viewers.changed(session_id, count)
     return {"sessionId": str(session_id), "viewerCount": count}
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from plataforma.extensions import db, socketio
 from plataforma.models import RevokedToken
+from plataforma.realtime import viewers
 from plataforma.realtime.broadcast import emit_now
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
@@ -54,7 +55,7 @@ def run_once() -> dict:
     """One round; returns what it did (for tests and logs)."""
     touched = presence().heartbeat()
     for session_id in touched:
-        emit_now(session_id, "viewer_count", {"sessionId": session_id, "count": presence().count(session_id)})
+        emit_now(session_id, "viewer_count", viewers.payload(session_id, presence().count(session_id)))
     revoked = sweep_revoked()
     return {"recounted": touched, "disconnected": revoked}
 

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import UserFactory
+
 
 def test_join_answers_the_viewer_count_and_tells_the_room(sio, attendee, make_user, live_session):
     first = sio(attendee)
@@ -118,3 +120,20 @@ def test_an_unknown_event_is_answered(sio, attendee):
 def test_the_slow_query_hook_is_off_by_default(sio, attendee):
     answer = sio(attendee).ack("debug_slow_query", {"seconds": 0})
     assert answer["ok"] is False and answer["error"]["code"] == "unknown_event"
+
+
+def test_big_rooms_hear_coalesced_counts(make_app, content, sio, background_tasks):
+    app = make_app(VIEWER_COUNT_IMMEDIATE_MAX=2, VIEWER_COUNT_INTERVAL=0.05)
+    users = UserFactory(app)
+    session_id = content.session()
+    watcher = sio(users(), on_app=app)
+    answers = [watcher.ack("join_session", {"sessionId": session_id})]
+    for _ in range(3):
+        answers.append(sio(users(), on_app=app).ack("join_session", {"sessionId": session_id}))
+    assert [a["data"]["viewerCount"] for a in answers] == [1, 2, 3, 4]  # acks stay exact
+
+    for task in background_tasks:
+        task.join(timeout=5)
+
+    # 1 was sent at once; 2, 3 and 4 arrived while one broadcast was pending: it carried 4.
+    assert watcher.events("viewer_count") == [{"sessionId": session_id, "count": c} for c in (1, 4)]
