@@ -116,6 +116,7 @@ def _init_socketio(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"] if not app.config["TESTING"] else None,
         cors_allowed_origins=origin_checker(app.config["CORS_ORIGINS"]),
+        channel=app.config["SOCKETIO_CHANNEL"],
         logger=False,
         engineio_logger=False,
     )

@@ -121,6 +121,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # Socket.IO: wsgi.py sets "eventlet" after monkey-patching; CLI and tests use threads.
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or "threading",
+        # The Redis pub/sub channel and key prefix: one per deployment (and per test run).
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "plataforma-socketio",
+        # Rooms this big get at most one viewer_count broadcast per interval (see README).
+        "VIEWER_COUNT_IMMEDIATE_MAX": int(os.environ.get("VIEWER_COUNT_IMMEDIATE_MAX", "200")),
+        "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),
+        # A debug-only Socket.IO event that runs pg_sleep (tests of eventlet + psycopg); never in production.
+        "TESTING_SLOW_QUERY_EVENT": env != "production" and _flag("TESTING_SLOW_QUERY_EVENT"),
     }
     if env == "testing":
         config.update(

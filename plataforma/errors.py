@@ -60,6 +60,10 @@ class RateLimited(AppError):
     status = 429
     code = "rate_limited"
 
+    def __init__(self, message: str, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
 
 # werkzeug status -> our error code
 HTTP_CODES = {
@@ -148,7 +152,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError):
         db.session.rollback()
-        return _render(error.status, error.code, error.message, error.fields)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+        return _render(error.status, error.code, error.message, error.fields, headers)
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from plataforma.api import user_or_ip
 from plataforma.auth import login_required, moderator_required
-from plataforma.extensions import limiter
 from plataforma.schemas.interaction import MessageCreateSchema, MessageListArgs, MessageSchema
 from plataforma.services import chat, commit
 
 blp = Blueprint("messages", __name__, url_prefix="/api/messages", description="Session chat")
-
-
-def _chat_rate_limit() -> str:
-    return current_app.config["CHAT_RATE_LIMIT"]
 
 
 @blp.route("/session/<session_id>", methods=["GET"])
@@ -36,10 +29,9 @@ def list_messages(args, session_id):
 
 @blp.route("/", methods=["POST"], strict_slashes=False)
 @login_required
-@limiter.limit(_chat_rate_limit, key_func=user_or_ip, override_defaults=False)
 @blp.arguments(MessageCreateSchema)
 @blp.response(201, MessageSchema)
-@blp.alt_response(429, description="Too many chat messages (`RATELIMIT_CHAT` per user)")
+@blp.alt_response(429, description="Too many chat messages (`RATELIMIT_CHAT` per user per session)")
 def post_message(data):
     """Send a chat message; emits `new_message`."""
     message = chat.post_message(current_user, data["session_id"], data["text"])

@@ -11,7 +11,7 @@ from plataforma.extensions import db
 from plataforma.models import Message, Profile
 from plataforma.realtime import broadcast
 from plataforma.schemas.interaction import MessageSchema
-from plataforma.services import parse_uuid
+from plataforma.services import flood, parse_uuid
 from plataforma.services.visibility import visible_session
 
 MAX_LIMIT = 200
@@ -71,8 +71,12 @@ def _cursor(session_id: uuid.UUID, before) -> Message:
 
 
 def post_message(actor: Profile, session_id, text: str) -> Message:
-    """Persist a message (text already cleaned by the schema); queues ``new_message``."""
+    """Persist a message (text already cleaned by the schema); queues ``new_message``.
+
+    Flood control (``CHAT_RATE_LIMIT`` per user per session) applies to every path in.
+    """
     session = visible_session(actor, session_id)
+    flood.check_chat_rate(actor.id, session.id)
     message = Message(session_id=session.id, user_id=actor.id, text=text, user=actor)
     db.session.add(message)
     db.session.flush()

@@ -50,6 +50,4 @@ def check_chat_rate(user_id, session_id) -> None:
         return
     reset_at = limiter.get_window_stats(item, *keys).reset_time
     retry_after = max(1, math.ceil(reset_at - time.time()))
-    error = RateLimited(f"Too many messages; wait {retry_after} s before sending again.")
-    error.retry_after = retry_after
-    raise error
+    raise RateLimited(f"Too many messages; wait {retry_after} s before sending again.", retry_after=retry_after)
