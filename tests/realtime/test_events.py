@@ -114,6 +114,26 @@ def test_chat_flood_is_rate_limited_per_user_per_session(make_app, content, sio)
     assert socket.ack("send_message", {"sessionId": two, "text": "elsewhere"})["ok"] is True
 
 
+def test_rest_and_socket_share_one_chat_budget(make_app, content, sio):
+    app = make_app(CHAT_RATE_LIMIT="2 per minute")
+    user = UserFactory(app)()
+    session_id = content.session()
+    socket = sio(user, on_app=app)
+    assert socket.ack("join_session", {"sessionId": session_id})["ok"]
+    rest = app.test_client()
+    for text in ("rest 1", "rest 2"):
+        assert (
+            rest.post("/api/messages", headers=user.headers, json={"sessionId": session_id, "text": text}).status_code
+            == 201
+        )
+    answer = socket.ack("send_message", {"sessionId": session_id, "text": "socket 3"})
+    assert answer["ok"] is False and answer["error"]["code"] == "rate_limited"
+    refused = rest.post("/api/messages", headers=user.headers, json={"sessionId": session_id, "text": "rest 4"})
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert _messages(app, session_id) == ["rest 1", "rest 2"]
+
+
 def test_a_message_that_fails_to_persist_is_neither_acknowledged_nor_broadcast(
     app, joined, attendee, make_user, live_session, monkeypatch
 ):
