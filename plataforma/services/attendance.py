@@ -28,7 +28,7 @@ from plataforma.models import (
     utcnow,
 )
 
-# Engagement score weights (documented in docs/realtime.md).
+# Engagement score weights (documented in the README, "Attendance and the engagement score").
 POINTS_PER_WATCH_MINUTE = 1.0
 WATCH_MINUTES_CAP = 240  # a full day of watching is not worth more than four hours
 POINTS_PER_MESSAGE = 2.0
