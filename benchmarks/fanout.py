@@ -97,8 +97,17 @@ class LeanClient:
 # ---------------------------------------------------------------- listeners (worker processes)
 
 
+def run_async(coro):
+    """uvloop when installed (requirements-dev.txt): the clients must not be the bottleneck they measure."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def listener_worker(url, session_id, tokens, total_viewers, ready, go_home, results):
-    asyncio.run(_listen(url, session_id, tokens, total_viewers, ready, go_home, results))
+    run_async(_listen(url, session_id, tokens, total_viewers, ready, go_home, results))
 
 
 async def _listen(url, session_id, tokens, total_viewers, ready, go_home, results):
@@ -225,7 +234,18 @@ def prepare_data(database_url: str, jwt_secret: str, listeners: int, senders: in
     return session_id, tokens[:listeners], tokens[listeners:]
 
 
-def start_server(database_url: str, port: int) -> subprocess.Popen:
+def split_cpus(pin: bool) -> tuple[set[int] | None, set[int] | None]:
+    """With --pin (default) on a machine with 2+ CPUs: the server gets CPU 0, the load generator the rest,
+    so the clients measuring the server do not steal its core."""
+    if not pin or not hasattr(os, "sched_setaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return {cpus[0]}, set(cpus[1:])
+
+
+def start_server(database_url: str, port: int, cpus: set[int] | None = None) -> subprocess.Popen:
     import requests
 
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "SOCKETIO_CHANNEL"}}
@@ -240,7 +260,8 @@ def start_server(database_url: str, port: int) -> subprocess.Popen:
         CORS_ORIGIN=url,
         LOG_LEVEL="WARNING",
     )
-    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env)  # noqa: S603
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, preexec_fn=pin)  # noqa: S603
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -288,7 +309,9 @@ def main() -> int:
     parser.add_argument("--database-url", help="the server's DATABASE_URL (default: a fresh SQLite file)")
     parser.add_argument("--jwt-secret", help="with --url: the server's JWT_SECRET_KEY")
     parser.add_argument("--port", type=int, default=0, help="port for the server this script starts")
+    parser.add_argument("--no-pin", action="store_true", help="do not give the server a CPU of its own")
     args = parser.parse_args()
+    server_cpus, client_cpus = split_cpus(not args.no_pin and not args.url)
     # The default chat limit is 5 messages per 5 s per user: keep each sender at 0.8 message/s.
     senders = args.senders or max(2, math.ceil(args.rate / 0.8))
 
@@ -313,7 +336,10 @@ def main() -> int:
             url = f"http://127.0.0.1:{port}"
         session_id, listener_tokens, sender_tokens = prepare_data(database_url, secret, args.clients, senders)
         if not args.url:
-            server = start_server(database_url, port)
+            server = start_server(database_url, port, server_cpus)
+        if client_cpus:
+            os.sched_setaffinity(0, client_cpus)  # inherited by the listener processes
+            print(f"server pinned to CPU {sorted(server_cpus)}, clients to CPU {sorted(client_cpus)}")
 
         print(f"{args.clients} listeners, {senders} senders, {args.rate:g} msg/s for {args.seconds:g} s -> {url}")
         ctx = mp.get_context("spawn")
@@ -337,7 +363,7 @@ def main() -> int:
             server_cpu["start"] = cpu_seconds(server.pid if server else None)
             return connected
 
-        connected, sent_ok, refused, elapsed = asyncio.run(
+        connected, sent_ok, refused, elapsed = run_async(
             run_senders(url, session_id, sender_tokens, args.rate, args.seconds, listeners_ready)
         )
         server_cpu["end"] = cpu_seconds(server.pid if server else None)
