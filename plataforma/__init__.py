@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, request
+from flask import Flask, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -54,6 +54,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     ext.jwt.init_app(app)
     auth.init_app(app)
+    # Registered before Flask-Limiter so that it runs after the limiter's header hook.
+    app.after_request(_edge_headers)
     ext.limiter.init_app(app)
     ext.csrf.init_app(app)
     ext.cors.init_app(
@@ -89,14 +91,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         if length is not None and length > app.config["MAX_CONTENT_LENGTH"]:
             raise RequestEntityTooLarge()
 
-    @app.after_request
-    def edge_headers(response):
-        response.headers["Server"] = "plataforma"  # no framework or version
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.status_code != 429:  # Flask-Limiter sends it on every response
-            response.headers.pop("Retry-After", None)
-        return response
-
     @app.teardown_appcontext
     def drop_pending_events(_exc):
         from plataforma.realtime.broadcast import discard_pending
@@ -104,6 +98,19 @@ def create_app(overrides: dict | None = None) -> Flask:
         discard_pending()
 
     return app
+
+
+def _edge_headers(response):
+    response.headers["Server"] = "plataforma"  # no framework or version
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Flask-Limiter sends Retry-After on every limited response, from its own window; keep it
+    # only on 429s, and there prefer the wait our own limit computed (chat flood control).
+    retry_after = g.get("retry_after")
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    elif retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _init_socketio(app: Flask) -> None:

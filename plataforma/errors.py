@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from plataforma.extensions import db
@@ -152,7 +152,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError):
         db.session.rollback()
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+        headers = None
+        if isinstance(error, RateLimited):
+            g.retry_after = error.retry_after  # wins over Flask-Limiter's own header
+            headers = {"Retry-After": str(error.retry_after)}
         return _render(error.status, error.code, error.message, error.fields, headers)
 
     @app.errorhandler(IntegrityError)
@@ -161,6 +164,13 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.warning("Unexpected integrity error on %s: %s", request.path, error.orig)
         return _render(409, "conflict", "The request conflicts with existing data.")
+
+    @app.errorhandler(DataError)
+    def handle_data_error(error: DataError):
+        # Validation should have caught it (a value the column cannot hold); answer as a 400.
+        db.session.rollback()
+        log.warning("Database refused a value on %s: %s", request.path, error.orig)
+        return _render(400, "validation_error", "A value is out of range or not valid for its field.")
 
     @app.errorhandler(OperationalError)
     def handle_database_down(error: DBAPIError):

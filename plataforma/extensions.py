@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from flask_cors import CORS
@@ -48,9 +49,41 @@ class PlataformaApi(Api):
 
 
 class ApiArgumentsParser(FlaskParser):
-    """Validation problems are 400 (SPEC §4), also in the OpenAPI document (webargs says 422)."""
+    """Validation problems are 400 (SPEC §4), also in the OpenAPI document (webargs says 422).
+
+    Bodies that are valid JSON but unusable count as invalid JSON: nesting deep enough to
+    exhaust the parser, and lone UTF-16 surrogates (``"\\ud800"``), which no database or
+    password hash can take.
+    """
 
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", "(body)", 0) from None
+        if not _encodable(data):
+            raise json.JSONDecodeError("lone surrogate in a string", "(body)", 0)
+        return data
+
+
+def _encodable(value) -> bool:
+    """True when every string in a parsed JSON value encodes to UTF-8 (no lone surrogates)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 # Every flask_smorest.Blueprint parses with this parser.

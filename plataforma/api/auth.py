@@ -65,9 +65,9 @@ def refresh(data):
 
 
 @blp.route("/signout", methods=["POST"])
+@login_required
 @blp.arguments(SignOutSchema, required=False)
 @blp.response(204)
-@login_required
 def signout(data):
     """Revoke the access token (and the refresh token, if given)."""
     accounts.sign_out(current_user, get_jwt(), (data or {}).get("refresh_token"))

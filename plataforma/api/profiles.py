@@ -33,9 +33,9 @@ def get_profile(profile_id):
 
 
 @blp.route("/<profile_id>", methods=["PATCH"])
+@login_required
 @blp.arguments(ProfileSchema(partial=True))
 @blp.response(200, ProfileWithEmailSchema)
-@login_required
 def update_profile(changes, profile_id):
     """Change your own profile; admins change anyone's, and only admins change roles."""
     profile = accounts.update_profile(current_user, profile_id, changes)

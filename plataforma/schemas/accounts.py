@@ -18,7 +18,7 @@ class SignUpSchema(CamelSchema):
 
 
 class SignInSchema(CamelSchema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    email = Text(required=True, min_length=1, max_length=254)
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 

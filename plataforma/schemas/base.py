@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
-# C0/C1 control characters except tab/newline, which are normalised separately.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 control characters (tab and newlines are normalised separately), invisible
+# formatting characters, and lone UTF-16 surrogates, which JSON allows but no database stores.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -86,7 +89,10 @@ class UTCDateTime(fields.DateTime):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59-05:00 is past year 9999 in UTC
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
 
 class Enum(fields.Enum):
@@ -108,6 +114,26 @@ class ErrorSchema(ma.Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
-class PaginationArgs(CamelSchema):
+class StrictBoolean(fields.Boolean):
+    """Only JSON ``true``/``false`` (marshmallow's Boolean also takes 1, "yes", "on"...)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+MAX_OFFSET = 2**31 - 1  # past any real list, and inside every database's integer range
+
+
+class QueryArgs(CamelSchema):
+    """Query-string arguments: an empty value (``?status=``) means the argument is absent."""
+
+    @ma.pre_load
+    def drop_empty(self, data, **kwargs):
+        return {key: value for key, value in data.items() if value != ""}
+
+
+class PaginationArgs(QueryArgs):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))

@@ -11,7 +11,15 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from plataforma.models import EventStatus, ProjectStatus, StreamSource, StreamStatus
-from plataforma.schemas.base import CamelSchema, Enum, OptionalText, PaginationArgs, Text, UTCDateTime
+from plataforma.schemas.base import (
+    CamelSchema,
+    Enum,
+    OptionalText,
+    PaginationArgs,
+    StrictBoolean,
+    Text,
+    UTCDateTime,
+)
 
 SLUG_MAX = 200
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -39,7 +47,7 @@ class ProjectSchema(CamelSchema):
     name = Text(required=True, min_length=1, max_length=200)
     description = OptionalText(max_length=5000, multiline=True)
     status = Enum(ProjectStatus)
-    is_on_demand = fields.Boolean()
+    is_on_demand = StrictBoolean()
     youtube_video_id = OptionalText(max_length=64, validate=[validate.Regexp(r"^[A-Za-z0-9_-]+$")])
     thumbnail = _url()
     created_at = UTCDateTime(dump_only=True)
@@ -141,7 +149,7 @@ class RoomSchema(CamelSchema):
     speaker = OptionalText(max_length=200)
     topic = OptionalText(max_length=500)
     thumbnail = _url()
-    is_main_stage = fields.Boolean()
+    is_main_stage = StrictBoolean()
 
 
 class RoomCreateSchema(RoomSchema):

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from plataforma.models import SurveyFieldType
 from plataforma.schemas.accounts import PublicUserSchema
-from plataforma.schemas.base import CamelSchema, Enum, Text, UTCDateTime
+from plataforma.schemas.base import CamelSchema, Enum, QueryArgs, StrictBoolean, Text, UTCDateTime
 
 MESSAGE_MAX = 500
 QUESTION_MAX = 500
@@ -19,15 +19,6 @@ SURVEY_QUESTION_MAX = 500
 SURVEY_MAX_FIELDS = 50
 CHOICE_MIN_OPTIONS, CHOICE_MAX_OPTIONS = 2, 20
 CHOICE_OPTION_MAX = 200
-
-
-class StrictBoolean(fields.Boolean):
-    """Only JSON ``true``/``false`` (marshmallow's Boolean also takes 1, "yes", "on"...)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 def distinct_texts(values: list[str]) -> None:
@@ -147,7 +138,7 @@ class MessageCreateSchema(CamelSchema):
     text = Text(required=True, min_length=1, max_length=MESSAGE_MAX)
 
 
-class MessageListArgs(CamelSchema):
+class MessageListArgs(QueryArgs):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     before = fields.UUID(load_default=None)
     include_deleted = fields.Boolean(load_default=False)

@@ -9,6 +9,7 @@ Streams live in :mod:`plataforma.services.streams`.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -27,6 +28,7 @@ from plataforma.models import (
     Room,
 )
 from plataforma.schemas.base import clean_text
+from plataforma.schemas.content import SLUG_PATTERN
 from plataforma.services import get_or_404
 from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
 from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
@@ -135,7 +137,10 @@ def get_event(actor: Profile, id_or_slug: str) -> Event:
         return visible_event(actor, uuid.UUID(id_or_slug))
     except ValueError:
         pass
-    event = db.session.scalar(published_events(select(Event).where(Event.slug == id_or_slug.lower()), actor))
+    slug = id_or_slug.lower()
+    if not re.fullmatch(SLUG_PATTERN, slug):  # nothing else can exist (and NUL bytes never reach SQL)
+        raise NotFound("Event not found.")
+    event = db.session.scalar(published_events(select(Event).where(Event.slug == slug), actor))
     if event is None:
         raise NotFound("Event not found.")
     return event

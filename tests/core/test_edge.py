@@ -114,3 +114,10 @@ def test_openapi_document_covers_every_api_route(app, client):
             assert success, f"{method} {rule.rule} documents no success response"
             if success[0] != "204" and key[1] != "delete":
                 assert "content" in operation["responses"][success[0]], f"{method} {rule.rule} has no body schema"
+
+
+def test_retry_after_only_on_429(client, attendee):
+    response = client.get("/api/auth/me", headers=attendee.headers)
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" in response.headers
+    assert "Retry-After" not in response.headers

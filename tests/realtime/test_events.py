@@ -130,7 +130,7 @@ def test_rest_and_socket_share_one_chat_budget(make_app, content, sio):
     assert answer["ok"] is False and answer["error"]["code"] == "rate_limited"
     refused = rest.post("/api/messages", headers=user.headers, json={"sessionId": session_id, "text": "rest 4"})
     assert refused.status_code == 429
-    assert int(refused.headers["Retry-After"]) >= 1
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60  # the chat window, not the API's 15 minutes
     assert _messages(app, session_id) == ["rest 1", "rest 2"]
 
 
