@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from functools import wraps
@@ -47,11 +48,18 @@ def decode_any_token(token: str) -> dict:
         raise Unauthorized("The token is invalid or expired.", code="invalid_token") from exc
 
 
+def revocation_id(claims: dict) -> str:
+    """The key a token is revoked under: its ``jti``; Supabase access tokens carry none, so
+    for them a digest of the claims that identify the token (issuer, user, session, times)."""
+    if claims.get("jti"):
+        return str(claims["jti"])
+    parts = [str(claims.get(k, "")) for k in ("iss", "sub", "session_id", "iat", "exp")]
+    return "sb:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:60]
+
+
 def revoke(claims: dict) -> bool:
     """Record a token as revoked until it expires. False if it already was (rotation race)."""
-    jti = claims.get("jti")
-    if not jti:
-        return True
+    jti = revocation_id(claims)
     exp = datetime.fromtimestamp(claims["exp"], tz=UTC)
     if db.session.get(RevokedToken, jti) is not None:
         return False
@@ -73,8 +81,7 @@ def _user_id(claims: dict) -> uuid.UUID | None:
 
 
 def is_revoked(claims: dict) -> bool:
-    jti = claims.get("jti")
-    return bool(jti) and db.session.get(RevokedToken, jti) is not None
+    return db.session.get(RevokedToken, revocation_id(claims)) is not None
 
 
 def load_user(claims: dict) -> Profile | None:

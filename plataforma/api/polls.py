@@ -6,7 +6,13 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from plataforma.auth import login_required, moderator_required
-from plataforma.schemas.interaction import PollActivateSchema, PollCreateSchema, PollSchema, PollVoteSchema
+from plataforma.schemas.interaction import (
+    PollActivateSchema,
+    PollCreateSchema,
+    PollSchema,
+    PollVoteSchema,
+    SessionListArgs,
+)
 from plataforma.services import commit, polls
 
 blp = Blueprint("polls", __name__, url_prefix="/api/polls", description="Session polls")
@@ -14,10 +20,12 @@ blp = Blueprint("polls", __name__, url_prefix="/api/polls", description="Session
 
 @blp.route("/session/<session_id>", methods=["GET"])
 @login_required
+@blp.arguments(SessionListArgs, location="query")
 @blp.response(200, PollSchema(many=True))
-def list_polls(session_id):
-    """Every poll of the session, newest first, with results and your vote."""
-    return polls.poll_views(polls.list_polls(current_user, session_id), current_user.id)
+def list_polls(args, session_id):
+    """The session's polls, newest first (`limit`, `offset`), with results and your vote."""
+    page = polls.list_polls(current_user, session_id, limit=args["limit"], offset=args["offset"])
+    return polls.poll_views(page, current_user.id)
 
 
 @blp.route("/session/<session_id>/active", methods=["GET"])

@@ -11,6 +11,7 @@ from plataforma.schemas.interaction import (
     QuestionCreateSchema,
     QuestionHideSchema,
     QuestionViewSchema,
+    SessionListArgs,
 )
 from plataforma.services import commit, qa
 
@@ -19,10 +20,13 @@ blp = Blueprint("questions", __name__, url_prefix="/api/questions", description=
 
 @blp.route("/session/<session_id>", methods=["GET"])
 @login_required
+@blp.arguments(SessionListArgs, location="query")
 @blp.response(200, QuestionViewSchema(many=True))
-def list_questions(session_id):
-    """Questions by upvotes, then oldest first; moderators also see hidden ones."""
-    questions = qa.list_questions(current_user, session_id, include_hidden=current_user.is_moderator)
+def list_questions(args, session_id):
+    """Questions by upvotes, then oldest first (`limit`, `offset`); moderators also see hidden ones."""
+    questions = qa.list_questions(
+        current_user, session_id, include_hidden=current_user.is_moderator, limit=args["limit"], offset=args["offset"]
+    )
     return qa.mark_upvoted(current_user, questions)
 
 

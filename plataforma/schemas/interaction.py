@@ -7,7 +7,15 @@ from marshmallow import fields, validate
 
 from plataforma.models import SurveyFieldType
 from plataforma.schemas.accounts import PublicUserSchema
-from plataforma.schemas.base import CamelSchema, Enum, QueryArgs, StrictBoolean, Text, UTCDateTime
+from plataforma.schemas.base import (
+    CamelSchema,
+    Enum,
+    PaginationArgs,
+    QueryArgs,
+    StrictBoolean,
+    Text,
+    UTCDateTime,
+)
 
 MESSAGE_MAX = 500
 QUESTION_MAX = 500
@@ -136,6 +144,12 @@ class SessionRefSchema(CamelSchema):
 class MessageCreateSchema(CamelSchema):
     session_id = fields.UUID(required=True)
     text = Text(required=True, min_length=1, max_length=MESSAGE_MAX)
+
+
+class SessionListArgs(PaginationArgs):
+    """Questions and polls of a session: one page holds the usual whole list."""
+
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=200))
 
 
 class MessageListArgs(QueryArgs):

@@ -8,7 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plataforma.auth import decode_any_token, issue_session, revoke
@@ -164,7 +164,10 @@ def update_profile(actor: Profile, profile_id, changes: dict) -> Profile:
 
 
 def _admin_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Profile).where(Profile.role == Role.ADMIN))
+    """Admins, counted with their rows locked (PostgreSQL) so that two admins demoting each
+    other at once are serialised and the second sees only one admin left."""
+    admins = select(Profile.id).where(Profile.role == Role.ADMIN).with_for_update()
+    return len(db.session.scalars(admins).all())
 
 
 def provision_supabase_user(user_id: uuid.UUID, claims: dict) -> Profile:

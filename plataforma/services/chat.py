@@ -90,7 +90,7 @@ def _moderated_message(actor: Profile, message_id) -> Message:
     message = db.session.get(Message, parse_uuid(message_id, "message"))
     if message is None:
         raise NotFound("Message not found.")
-    visible_session(actor, message.session_id)  # 404 inside a DRAFT project for non-admins
+    visible_session(actor, message.session_id, missing="Message not found.")  # DRAFT: 404 for non-admins
     return message
 
 

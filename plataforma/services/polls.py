@@ -84,11 +84,11 @@ def _queue_update(poll: Poll) -> None:
 # ---------------------------------------------------------------- reads
 
 
-def list_polls(actor: Profile, session_id) -> list[Poll]:
-    """Every poll of the session, newest first."""
+def list_polls(actor: Profile, session_id, *, limit: int | None = None, offset: int = 0) -> list[Poll]:
+    """The session's polls, newest first."""
     session = visible_session(actor, session_id)
     query = sa.select(Poll).where(Poll.session_id == session.id).order_by(Poll.created_at.desc(), Poll.id.desc())
-    return list(db.session.scalars(query).all())
+    return list(db.session.scalars(query.limit(limit).offset(offset)).all())
 
 
 def get_active_poll(actor: Profile, session_id) -> Poll:
@@ -99,11 +99,14 @@ def get_active_poll(actor: Profile, session_id) -> Poll:
     return poll
 
 
-def _poll(actor: Profile, poll_id) -> Poll:
-    poll = db.session.get(Poll, parse_uuid(poll_id, "poll"))
+def _poll(actor: Profile, poll_id, *, lock: bool = False) -> Poll:
+    # lock: FOR SHARE, so a concurrent close (an UPDATE of the row) waits for the vote, or the
+    # vote sees the poll closed; never a vote counted in a poll that closed meanwhile.
+    lock_options = {"with_for_update": {"read": True}, "populate_existing": True} if lock else {}
+    poll = db.session.get(Poll, parse_uuid(poll_id, "poll"), **lock_options)
     if poll is None:
         raise NotFound("Poll not found.")
-    visible_session(actor, poll.session_id)
+    visible_session(actor, poll.session_id, missing="Poll not found.")
     return poll
 
 
@@ -177,7 +180,7 @@ def set_poll_active(actor: Profile, poll_id, is_active: bool | None = None) -> P
 def vote_in_poll(actor: Profile, poll_id, option_id) -> Poll:
     """One vote per user per poll (unique index: 409 ``already_voted``); the poll must be
     active (409 ``poll_inactive``) and the option one of its own (400 ``invalid_option``)."""
-    poll = _poll(actor, poll_id)
+    poll = _poll(actor, poll_id, lock=True)
     option_id = _as_uuid(option_id)
     if option_id is None or all(option.id != option_id for option in poll.options):
         raise ValidationFailed(

@@ -24,12 +24,14 @@ from plataforma.services.visibility import visible_session
 questions_schema = QuestionSchema(many=True)
 
 
-def _ordered(session_id: uuid.UUID, *, include_hidden: bool) -> list[Question]:
+def _ordered(
+    session_id: uuid.UUID, *, include_hidden: bool, limit: int | None = None, offset: int = 0
+) -> list[Question]:
     query = sa.select(Question).where(Question.session_id == session_id)
     if not include_hidden:
         query = query.where(Question.is_hidden.is_(False))
     query = query.order_by(Question.upvotes.desc(), Question.created_at.asc(), Question.id.asc())
-    return list(db.session.scalars(query).all())
+    return list(db.session.scalars(query.limit(limit).offset(offset)).all())
 
 
 def visible_questions_payload(session_id) -> list[dict]:
@@ -41,10 +43,12 @@ def _queue_update(session_id: uuid.UUID) -> None:
     broadcast.to_session(session_id, "questions_updated", lambda: visible_questions_payload(session_id))
 
 
-def list_questions(actor: Profile, session_id, *, include_hidden: bool = False) -> list[Question]:
+def list_questions(
+    actor: Profile, session_id, *, include_hidden: bool = False, limit: int | None = None, offset: int = 0
+) -> list[Question]:
     """By upvotes desc, then oldest first; hidden ones only for moderators who ask for them."""
     session = visible_session(actor, session_id)
-    return _ordered(session.id, include_hidden=include_hidden and actor.is_moderator)
+    return _ordered(session.id, include_hidden=include_hidden and actor.is_moderator, limit=limit, offset=offset)
 
 
 def mark_upvoted(actor: Profile, questions: Iterable[Question]) -> list[Question]:
@@ -79,7 +83,7 @@ def _question(actor: Profile, question_id) -> Question:
     question = db.session.get(Question, parse_uuid(question_id, "question"))
     if question is None or (question.is_hidden and not actor.is_moderator):
         raise NotFound("Question not found.")
-    visible_session(actor, question.session_id)
+    visible_session(actor, question.session_id, missing="Question not found.")
     return question
 
 

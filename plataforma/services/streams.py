@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from sqlalchemy import Select, select
@@ -14,8 +15,13 @@ from plataforma.services import get_or_404, parse_uuid
 from plataforma.services.content import apply_changes, require_admin
 from plataforma.services.visibility import published_events, visible_event
 
-# Source URL schemes by stream type; YouTube (id or URL) and Agora (channel name) are free text.
+# Source URL schemes by stream type. YouTube takes a video URL or a bare video id, Agora a
+# channel name (Agora's character set); neither may smuggle in another scheme (javascript:...),
+# since players put these values into pages.
 SOURCE_SCHEMES = {StreamSource.HLS: ("http://", "https://"), StreamSource.RTMP: ("rtmp://", "rtmps://")}
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
+AGORA_CHANNEL = re.compile(r"[A-Za-z0-9 !#$%&()+\-:;<=.>?@\[\]^_{|}~,]{1,64}")
+SCRIPT_SCHEME = re.compile(r"(javascript|vbscript|data|file|blob):", re.IGNORECASE)
 
 
 def _visible_streams(actor: Profile) -> Select:
@@ -78,11 +84,21 @@ def update_stream(actor: Profile, stream_id, changes: dict) -> Stream:
 
 
 def _check_source(source_type: StreamSource, source_url: str | None) -> None:
+    if not source_url:
+        return
     schemes = SOURCE_SCHEMES.get(source_type)
-    if source_url and schemes and not source_url.lower().startswith(schemes):
+    if schemes:
+        problem = None if source_url.lower().startswith(schemes) else f"must start with {' or '.join(schemes)}"
+    elif source_type == StreamSource.YOUTUBE:
+        ok = source_url.lower().startswith(("https://", "http://")) or YOUTUBE_ID.fullmatch(source_url)
+        problem = None if ok else "must be a YouTube URL (http/https) or a video id"
+    else:  # AGORA: a channel name, never a URL of another kind
+        ok = AGORA_CHANNEL.fullmatch(source_url) and not SCRIPT_SCHEME.match(source_url)
+        problem = None if ok else "must be an Agora channel name (up to 64 letters, digits and symbols)"
+    if problem:
         raise ValidationFailed(
             "The source URL does not fit the source type.",
-            fields={"sourceUrl": [f"A {source_type.value} source must start with {' or '.join(schemes)}"]},
+            fields={"sourceUrl": [f"A {source_type.value} source {problem}."]},
         )
 
 

@@ -49,11 +49,13 @@ def create_survey(actor: Profile, session_id, title: str, fields: list[dict], is
     return survey
 
 
-def _survey(actor: Profile, survey_id) -> Survey:
-    survey = db.session.get(Survey, parse_uuid(survey_id, "survey"))
+def _survey(actor: Profile, survey_id, *, lock: bool = False) -> Survey:
+    # lock: FOR SHARE, so closing the survey and answering it serialise (see polls._poll).
+    lock_options = {"with_for_update": {"read": True}, "populate_existing": True} if lock else {}
+    survey = db.session.get(Survey, parse_uuid(survey_id, "survey"), **lock_options)
     if survey is None:
         raise NotFound("Survey not found.")
-    visible_session(actor, survey.session_id)
+    visible_session(actor, survey.session_id, missing="Survey not found.")
     return survey
 
 
@@ -70,7 +72,7 @@ def update_survey(actor: Profile, survey_id, changes: dict) -> Survey:
 
 def respond_to_survey(actor: Profile, survey_id, responses: dict) -> SurveyResponse:
     """Answer a survey once. Values are checked against its fields; 400 lists problems by field id."""
-    survey = _survey(actor, survey_id)
+    survey = _survey(actor, survey_id, lock=True)
     if not survey.is_active:
         raise Conflict("This survey is closed.", code="survey_inactive")
     answers = _validate_answers(survey, responses)

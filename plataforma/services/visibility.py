@@ -36,13 +36,17 @@ def visible_event(actor: Profile | None, event_id) -> Event:
     return event
 
 
-def visible_session(actor: Profile | None, session_id) -> EventSession:
-    """The session, if its project is visible to ``actor``; one query."""
+def visible_session(actor: Profile | None, session_id, *, missing: str = "Session not found.") -> EventSession:
+    """The session, if its project is visible to ``actor``; one query.
+
+    ``missing`` is the 404 message: a poll of a DRAFT project must answer exactly like a poll
+    that does not exist ("Poll not found."), or the message would reveal that it does.
+    """
     session_id = parse_uuid(session_id, "session")
     query = select(EventSession).join(Event, Event.id == EventSession.event_id).where(EventSession.id == session_id)
     if not is_admin(actor):
         query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
     session = db.session.scalar(query)
     if session is None:
-        raise NotFound("Session not found.")
+        raise NotFound(missing)
     return session

@@ -206,3 +206,31 @@ def test_supabase_tokens_are_accepted_when_configured(make_app):
     assert response.json["user"]["email"] == "supa@base.io"
     # Without the setting, the same token is refused.
     assert make_app().test_client().get("/api/auth/me", headers=bearer(token)).status_code == 401
+
+
+def test_signout_revokes_supabase_tokens_too(make_app):
+    import time
+    import uuid
+
+    import jwt as pyjwt
+
+    secret = "s" * 40
+    app = make_app(SUPABASE_JWT_SECRET=secret)
+    now = int(time.time())
+    claims = {
+        "sub": str(uuid.uuid4()),
+        "aud": "authenticated",
+        "role": "authenticated",
+        "email": "sb@x.io",
+        "iss": "https://abc.supabase.co/auth/v1",
+        "exp": now + 600,
+        "iat": now,
+        "session_id": "s1",
+    }
+    token = pyjwt.encode(claims, secret, algorithm="HS256")  # Supabase tokens carry no jti
+    other = pyjwt.encode({**claims, "session_id": "s2"}, secret, algorithm="HS256")
+    client = app.test_client()
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    assert client.post("/api/auth/signout", headers=bearer(token)).status_code == 204
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
+    assert client.get("/api/auth/me", headers=bearer(other)).status_code == 200  # another session of the user

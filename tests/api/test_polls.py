@@ -300,3 +300,13 @@ def test_list_runs_the_same_number_of_queries_for_1_and_50_polls(
         assert [p["userVoteOptionId"] is not None for p in listed] == [i % 2 == 0 for i in range(n)]
         counts.append(q.count)
     assert counts[0] == counts[1]
+
+
+def test_poll_list_takes_limit_and_offset(client, attendee, live_session):
+    from tests.api.interaction_support import seed_poll
+
+    newest_first = [seed_poll(client.application, live_session, age_seconds=n)["id"] for n in range(3)]
+    url = f"/api/polls/session/{live_session}"
+    assert [p["id"] for p in client.get(f"{url}?limit=1", headers=attendee.headers).json] == newest_first[:1]
+    assert [p["id"] for p in client.get(f"{url}?offset=1", headers=attendee.headers).json] == newest_first[1:]
+    assert client.get(f"{url}?offset=-1", headers=attendee.headers).status_code == 400

@@ -271,3 +271,14 @@ def test_list_runs_the_same_number_of_queries_for_1_and_50_questions(
         assert {x["user"]["id"] for x in listed} <= {a.id for a in authors}
         counts.append(q.count)
     assert counts[0] == counts[1]
+
+
+def test_question_list_takes_limit_and_offset(client, attendee, admin, live_session):
+    from tests.api.interaction_support import seed_question
+
+    ids = [seed_question(client.application, live_session, admin.id, f"q{n}", upvotes=10 - n) for n in range(3)]
+    url = f"/api/questions/session/{live_session}"
+    assert [q["id"] for q in client.get(f"{url}?limit=2", headers=attendee.headers).json] == ids[:2]
+    assert [q["id"] for q in client.get(f"{url}?limit=2&offset=2", headers=attendee.headers).json] == ids[2:]
+    assert client.get(f"{url}?limit=0", headers=attendee.headers).status_code == 400
+    assert client.get(f"{url}?limit=201", headers=attendee.headers).status_code == 400

@@ -89,3 +89,89 @@ def test_simultaneous_activations_leave_exactly_one_active_poll(app, moderator, 
     with app.app_context():
         active = db.session.scalar(sa.select(sa.func.count()).select_from(Poll).where(Poll.is_active.is_(True)))
         assert active == 1
+
+
+def _in_thread(fn) -> threading.Thread:
+    thread = threading.Thread(target=fn)
+    thread.start()
+    return thread
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, make_user, monkeypatch):
+    from plataforma.models import Profile, Role
+    from plataforma.services import accounts
+
+    first, second = make_user("ADMIN"), make_user("ADMIN")
+    counted, release = threading.Event(), threading.Event()
+    real_count = accounts._admin_count
+
+    def count_then_wait():
+        result = real_count()
+        if not counted.is_set():  # the first demotion pauses after counting two admins
+            counted.set()
+            release.wait(JOIN_TIMEOUT)
+        return result
+
+    monkeypatch.setattr(accounts, "_admin_count", count_then_wait)
+    results = {}
+
+    def demote(actor, target, key):
+        response = app.test_client().patch(
+            f"/api/profiles/{target.id}", headers=actor.headers, json={"role": "ATTENDEE"}
+        )
+        results[key] = response.status_code
+
+    one = _in_thread(lambda: demote(first, second, "one"))
+    assert counted.wait(JOIN_TIMEOUT)
+    two = _in_thread(lambda: demote(second, first, "two"))
+    two.join(0.5)  # with the lock it waits for the first demotion; without, it would finish now
+    release.set()
+    one.join(JOIN_TIMEOUT)
+    two.join(JOIN_TIMEOUT)
+    assert results == {"one": 200, "two": 409}
+    with app.app_context():
+        admins = db.session.scalar(sa.select(sa.func.count()).select_from(Profile).where(Profile.role == Role.ADMIN))
+    assert admins == 1
+
+
+def test_closing_a_poll_waits_for_a_vote_in_flight(app, attendee, moderator, live_session, request):
+    """A vote that saw the poll open is stored before the close commits, never after it."""
+    from sqlalchemy.orm import Session
+
+    poll = seed_poll(app, live_session, active=True)
+    checked, release = threading.Event(), threading.Event()
+
+    def pause_before_the_vote_is_written(session, _context, _instances):  # after the is_active check
+        if any(isinstance(obj, PollVote) for obj in session.new):
+            checked.set()
+            release.wait(JOIN_TIMEOUT)
+
+    sa.event.listen(Session, "before_flush", pause_before_the_vote_is_written)
+    request.addfinalizer(lambda: sa.event.remove(Session, "before_flush", pause_before_the_vote_is_written))
+    results = {}
+    body = {"pollId": poll["id"], "optionId": poll["options"][0]}
+    voting = _in_thread(
+        lambda: results.setdefault(
+            "vote", app.test_client().post("/api/polls/vote", headers=attendee.headers, json=body).status_code
+        )
+    )
+    assert checked.wait(JOIN_TIMEOUT)
+    url = f"/api/polls/{poll['id']}/activate"
+    closing = _in_thread(
+        lambda: results.setdefault(
+            "close", app.test_client().patch(url, headers=moderator.headers, json={"isActive": False}).status_code
+        )
+    )
+    closing.join(0.5)
+    closed_while_the_vote_was_in_flight = not closing.is_alive()
+    release.set()
+    voting.join(JOIN_TIMEOUT)
+    closing.join(JOIN_TIMEOUT)
+    assert not closed_while_the_vote_was_in_flight
+    assert results == {"vote": 201, "close": 200}
+    with app.app_context():
+        assert db.session.get(Poll, uuid.UUID(poll["id"])).is_active is False
+        votes = db.session.scalar(
+            sa.select(sa.func.count()).select_from(PollVote).where(PollVote.poll_id == uuid.UUID(poll["id"]))
+        )
+    assert votes == 1

@@ -281,3 +281,25 @@ def test_status_broadcast_costs_one_query_however_many_sessions(client, admin, r
     twenty = toggle(stream, "ENDED")
     assert twenty == one
     assert len(emits.named("stream_status")) == 1 + 20
+
+
+@pytest.mark.parametrize(
+    ("source_type", "url", "ok"),
+    [
+        ("YOUTUBE", "dQw4w9WgXcQ", True),
+        ("YOUTUBE", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", True),
+        ("YOUTUBE", "javascript:alert(1)", False),
+        ("YOUTUBE", "data:text/html,<script>", False),
+        ("AGORA", "room:1", True),
+        ("AGORA", "JavaScript:alert(1)", False),
+        ("AGORA", "x" * 65, False),
+    ],
+)
+def test_youtube_and_agora_sources_cannot_carry_script_urls(client, admin, rows, source_type, url, ok):
+    event = rows.event(project_status="LIVE")
+    response = client.post(
+        "/api/streams", headers=admin.headers, json={"eventId": event, "sourceType": source_type, "sourceUrl": url}
+    )
+    assert response.status_code == (201 if ok else 400)
+    if not ok:
+        assert "sourceUrl" in response.json["error"]["fields"]
