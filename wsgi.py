@@ -26,8 +26,16 @@ from plataforma.extensions import socketio  # noqa: E402
 app = create_app()
 
 
+def _stop(signum, frame) -> None:
+    """SIGTERM ends the server loop like Ctrl-C does, so that ``main`` can clean up."""
+    raise SystemExit(0)
+
+
 def main() -> None:
     import gc
+    import signal
+
+    from plataforma.realtime import housekeeping
 
     # Latency: move start-up objects out of the collector's way and collect less often;
     # with a thousand sockets open, full collections were the longest pauses.
@@ -37,7 +45,18 @@ def main() -> None:
     print(f"Plataforma Live on http://{host}:{port} ({app.config['APP_ENV']})", file=sys.stderr, flush=True)
     # Every open socket holds one green thread: eventlet's default pool (1,024) caps the audience.
     max_connections = int(os.environ.get("MAX_CONNECTIONS", "10000"))
-    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1", max_size=max_connections)
+    # Heartbeat, sweeps, and the start-up close of visits a previous process left open.
+    housekeeping.ensure_started(app)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        socketio.run(
+            app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1", max_size=max_connections
+        )
+    finally:
+        # A clean stop closes this process's visits and takes its viewers out of the counts now.
+        with app.app_context():
+            housekeeping.shutdown()
+        print("Plataforma Live stopped", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from plataforma.realtime.guard import (
     fail,
     require_joined,
 )
+from plataforma.realtime.visits import close_visits, leave_presence, leave_visits
 from plataforma.schemas.base import CamelSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
@@ -96,40 +97,6 @@ def disconnect(reason=None, *_extra):
     return None
 
 
-def _leave_presence(conn: Connection, visit: Joined, *, skip_sid: str | None = None) -> int:
-    """Take the connection out of the session's viewer count; tell the room if the count changed."""
-    count, changed = presence().leave(visit.session_id, conn.user_id)
-    if changed:
-        viewers.changed(visit.session_id, count, skip_sid=skip_sid)
-    return count
-
-
-def leave_visits(conn: Connection, visits: list[Joined], *, skip_sid: str | None = None) -> None:
-    """Viewer counts, then the visits' end: a failure on one (Redis down) skips neither the others nor
-    the attendance records. The caller has taken ``visits`` out of ``conn.joined`` (under its lock)."""
-    for visit in visits:
-        try:
-            _leave_presence(conn, visit, skip_sid=skip_sid)
-        except Exception:
-            log.exception("Could not update the viewer count of session %s", visit.session_id)
-    close_visits(visits)
-
-
-def close_visits(visits: list[Joined]) -> None:
-    """Attendance is bookkeeping: a failure is logged, it does not undo the leave."""
-    if not visits:
-        return
-    try:
-        for visit in visits:
-            attendance.end_visit(visit.view_id)
-        commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("Could not record the end of %d visit(s)", len(visits))
-    finally:
-        db.session.remove()
-
-
 # ---------------------------------------------------------------- rooms
 
 
@@ -178,7 +145,7 @@ def leave_session(conn: Connection, actor, data) -> dict:
             return {"sessionId": str(session_id), "viewerCount": presence().count(session_id)}
         leave_room(session_room(session_id))
     try:
-        count = _leave_presence(conn, visit)
+        count = leave_presence(conn, visit)
     finally:
         close_visits([visit])  # even when Redis failed (the ack is then service_unavailable)
     return {"sessionId": str(session_id), "viewerCount": count}

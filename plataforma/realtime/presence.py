@@ -168,7 +168,13 @@ class MemoryPresence:
     def heartbeat(self) -> list[str]:
         return []
 
+    def claim(self, name: str, seconds: float) -> bool:
+        """Whether this process should do a deployment-wide chore now (it is the whole deployment)."""
+        return True
+
     def shutdown(self) -> list[str]:
+        with self._lock:
+            self._rooms.clear()
         return []
 
 
@@ -243,6 +249,10 @@ class RedisPresence:
         for session, user in pairs:
             pipe.hget(f"{self.prefix}:s:{session}", user)
         return {pair: int(n or 0) for pair, n in zip(pairs, pipe.execute(), strict=True)}
+
+    def claim(self, name: str, seconds: float) -> bool:
+        """True for one process per ``seconds`` (a deployment-wide chore such as the orphan visit sweep)."""
+        return bool(self.redis.set(f"{self.prefix}:chore:{name}", self.proc, nx=True, ex=max(1, int(seconds))))
 
     def heartbeat(self, now: float | None = None) -> list[str]:
         """Mark this process alive, reap dead ones; returns the sessions whose counts changed."""

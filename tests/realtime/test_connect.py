@@ -100,6 +100,21 @@ def test_the_sweep_disconnects_a_passive_socket_whose_token_was_revoked(app, cli
     assert other.is_connected()
 
 
+def test_the_sweep_disconnects_a_passive_socket_whose_token_expired(app, sio, attendee, make_user):
+    """The sweep only looked at revoked tokens: a passive socket kept receiving after expiry."""
+    passive = sio(attendee)
+    other = sio(make_user())
+    [expired] = [c for c in app.extensions["plataforma.connections"].all() if str(c.user_id) == attendee.id]
+    expired.expires_at = time.time() - 1
+
+    with app.app_context():
+        done = housekeeping.run_once()
+
+    assert done["disconnected"] == [expired.sid]
+    assert passive.wait_disconnected()
+    assert other.is_connected()
+
+
 def test_an_expired_token_ends_the_powers_of_an_open_socket(app, joined, attendee, live_session):
     socket = joined(attendee, live_session)
     for conn in app.extensions["plataforma.connections"].all():
