@@ -34,7 +34,7 @@ from plataforma.realtime import viewers
 from plataforma.realtime.broadcast import emit_now, session_room
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
-from plataforma.realtime.visits import close_visits, leave_visits
+from plataforma.realtime.visits import leave_visits
 from plataforma.services import attendance, commit, visibility
 
 log = logging.getLogger(__name__)
@@ -219,18 +219,25 @@ def close_orphan_visits() -> int:
         groups[(str(session_id), str(user_id))].append(view_id)
     live = presence().connections(list(groups))
     orphans = [view_id for pair, ids in groups.items() for view_id in ids[: max(len(ids) - live.get(pair, 0), 0)]]
+    closed = _end_visits(orphans)
+    if closed:
+        log.warning("Closed %d visit(s) left open by a stopped process", closed)
+    return closed
+
+
+def _end_visits(view_ids: list) -> int:
+    """Close visits (and recompute their attendance rows), one commit per batch; returns how many closed."""
     closed = 0
-    for start in range(0, len(orphans), VISIT_BATCH):
+    for start in range(0, len(view_ids), VISIT_BATCH):
+        batch = view_ids[start : start + VISIT_BATCH]
         try:
-            for view_id in orphans[start : start + VISIT_BATCH]:
-                if attendance.end_visit(view_id) is not None:
-                    closed += 1
+            closed += sum(attendance.end_visit(view_id) is not None for view_id in batch)
             commit()
         except Exception:
             db.session.rollback()
-            log.exception("Could not close %d orphan visit(s)", len(orphans[start : start + VISIT_BATCH]))
-    if closed:
-        log.warning("Closed %d visit(s) left open by a stopped process", closed)
+            log.exception("Could not close %d visit(s)", len(batch))
+        finally:
+            db.session.remove()
     return closed
 
 
@@ -241,12 +248,13 @@ def shutdown() -> int:
     """A clean stop (SIGTERM): close this process's visits and take its viewers out now; returns the
     number of connections handled. The sockets themselves close when the process exits."""
     conns = registry().all()
+    visits = []
     for conn in conns:
         with conn.lock:
             conn.closed = True
-            joined, conn.joined = list(conn.joined.values()), {}
-        if joined:
-            close_visits(joined)
+            visits.extend(visit.view_id for visit in conn.joined.values())
+            conn.joined = {}
+    _end_visits(visits)
     try:
         for session_id in presence().shutdown():
             emit_now(session_id, "viewer_count", viewers.payload(session_id, presence().count(session_id)))
