@@ -26,8 +26,51 @@ from plataforma.extensions import socketio  # noqa: E402
 app = create_app()
 
 
+_stopping = False
+
+
+def _graceful_exit() -> None:
+    """Close this process's visits and take its viewers out of the counts, then exit.
+
+    Exiting drops every socket as a transport close, so socket.io clients reconnect (to
+    another process behind the load balancer) by themselves; a Socket.IO disconnect would
+    not make them reconnect."""
+    import logging
+
+    from plataforma.realtime import housekeeping
+
+    code = 0
+    try:
+        with app.app_context():
+            housekeeping.shutdown()
+    except BaseException:
+        logging.getLogger("plataforma").exception("Clean shutdown failed")
+        code = 1
+    finally:
+        print("Plataforma Live stopped", file=sys.stderr, flush=True)
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(code)  # eventlet's server would otherwise wait for every websocket to end
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM / SIGINT. A signal handler runs inside whichever green thread was running (and the
+    hub may sleep on until its next timer), so it only raises a flag that ``_watch`` polls."""
+    global _stopping
+    _stopping = True
+
+
+def _watch() -> None:
+    while not _stopping:
+        socketio.sleep(0.25)
+    _graceful_exit()
+
+
 def main() -> None:
     import gc
+    import signal
+
+    from plataforma.realtime import housekeeping
 
     # Latency: move start-up objects out of the collector's way and collect less often;
     # with a thousand sockets open, full collections were the longest pauses.
@@ -37,6 +80,11 @@ def main() -> None:
     print(f"Plataforma Live on http://{host}:{port} ({app.config['APP_ENV']})", file=sys.stderr, flush=True)
     # Every open socket holds one green thread: eventlet's default pool (1,024) caps the audience.
     max_connections = int(os.environ.get("MAX_CONNECTIONS", "10000"))
+    # Heartbeat, sweeps, and the start-up close of visits a previous process left open.
+    housekeeping.ensure_started(app)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    socketio.start_background_task(_watch)
     socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1", max_size=max_connections)
 
 

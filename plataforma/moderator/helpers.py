@@ -34,6 +34,8 @@ def safe_next(target: str | None) -> str | None:
     """Only a path inside the dashboard is a safe place to return to after signing in."""
     if not target or "\\" in target or target.startswith("//"):
         return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None  # CR/LF would break the Location header (a 500); no real path has control characters
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None

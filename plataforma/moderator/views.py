@@ -18,6 +18,7 @@ from plataforma.services import chat, polls, qa
 from plataforma.services.visibility import published_events, visible_event, visible_session
 
 EVENTS_PER_PAGE = 50
+MAX_PAGE = 100_000  # 5 million events deep; beyond it every page is empty anyway
 CHAT_HISTORY = 100
 # The page script fetches a fresh token whenever Socket.IO (re)connects, so it can be short-lived.
 SOCKET_TOKEN_LIFETIME = timedelta(minutes=15)
@@ -54,7 +55,8 @@ PLACEHOLDERS = {
 def index():
     """Events, live ones first, then the most recent."""
     actor = current_moderator()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Clamped: a huge page number would overflow the database's integer OFFSET (a 500).
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     counts = (
         sa.select(EventSession.event_id, sa.func.count().label("sessions")).group_by(EventSession.event_id).subquery()
     )

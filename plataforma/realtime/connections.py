@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -35,7 +36,10 @@ class Connection:
     joined: dict[uuid.UUID, Joined] = field(default_factory=dict)
     # Serialises join / leave / disconnect of this connection (handlers run concurrently).
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Set (under ``lock``) by the disconnect handler: nothing may join on this connection afterwards.
     closed: bool = False
+    # Times of the recent join_session / leave_session events (flood control).
+    room_events: deque = field(default_factory=deque)
 
     def is_expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and (now or time.time()) >= self.expires_at
@@ -46,9 +50,13 @@ class Registry:
         self._lock = threading.Lock()
         self._connections: dict[str, Connection] = {}
 
-    def add(self, conn: Connection) -> None:
+    def add(self, conn: Connection) -> bool:
+        """Register a new connection; False (and nothing changes) if its sid is already registered."""
         with self._lock:
+            if conn.sid in self._connections:
+                return False
             self._connections[conn.sid] = conn
+            return True
 
     def get(self, sid: str) -> Connection | None:
         with self._lock:

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import time
 from typing import NoReturn
 
-from flask import request
+from flask import current_app, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_socketio import ConnectionRefusedError
 from jwt import ExpiredSignatureError, PyJWTError
+from limits import parse
 from marshmallow import Schema, ValidationError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
 from plataforma.auth import is_revoked, load_user
-from plataforma.errors import AppError, Forbidden, Unauthorized, flatten_validation_messages
+from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile, RevokedToken
 from plataforma.realtime.connections import Connection, registry
@@ -33,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # Give the acknowledgement of the refused event time to leave before the socket closes.
 DISCONNECT_DELAY_SECONDS = 0.2
+
+
+_parse_limit = functools.lru_cache(maxsize=8)(parse)
 
 
 class SessionEnded(Unauthorized):
@@ -111,6 +118,28 @@ def current_actor(conn: Connection) -> Profile:
     return profile
 
 
+def check_room_rate(conn: Connection) -> None:
+    """Flood control of join_session / leave_session: ``ROOM_RATE_LIMIT`` (default 20 per 10 s) per connection.
+
+    Each join opens a visit (a row) and each join or leave may broadcast a viewer count to the
+    room, so a join/leave loop is a write and fan-out amplifier. Per connection, in this process:
+    a connection lives on one process only.
+    """
+    item = _parse_limit(current_app.config.get("ROOM_RATE_LIMIT", "20 per 10 seconds"))
+    window = item.get_expiry()
+    now = time.monotonic()
+    with conn.lock:
+        events = conn.room_events
+        while events and events[0] <= now - window:
+            events.popleft()
+        if len(events) >= item.amount:
+            retry_after = max(1, math.ceil(events[0] + window - now))
+            raise RateLimited(
+                f"Too many joins and leaves; wait {retry_after} s before trying again.", retry_after=retry_after
+            )
+        events.append(now)
+
+
 def require_joined(conn: Connection, actor: Profile, session_id) -> None:
     """A client sends to a session only after joining it (404 first if it may not see it)."""
     if session_id in conn.joined:
@@ -165,6 +194,10 @@ def run_event(fn, schema: Schema | None, payload):
         _rollback()
         log.exception("Database unavailable in socket event")
         return fail("service_unavailable", "The database is unavailable; retry shortly.")
+    except RedisError:
+        _rollback()
+        log.exception("Redis unavailable in socket event")
+        return fail("service_unavailable", "A backing service is unavailable; retry shortly.")
     except Exception:
         _rollback()
         log.exception("Socket event failed")

@@ -14,18 +14,19 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from marshmallow import fields, validate
 
-from plataforma.errors import NotFound, ValidationFailed
+from plataforma.errors import NotFound, Unauthorized, ValidationFailed
 from plataforma.extensions import db, socketio
-from plataforma.models import Poll, Question
 from plataforma.realtime import housekeeping, viewers
 from plataforma.realtime.broadcast import session_room
 from plataforma.realtime.connections import Connection, Joined, presence, registry
 from plataforma.realtime.guard import (
     authenticate_connection,
+    check_room_rate,
     client_event,
     fail,
     require_joined,
 )
+from plataforma.realtime.visits import close_visits, leave_presence, leave_visits
 from plataforma.schemas.base import CamelSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
@@ -47,10 +48,25 @@ question_schema = QuestionViewSchema()
 
 # ---------------------------------------------------------------- connection
 
+# python-socketio hands a client *event* named "connect" or "disconnect" to the connection handlers
+# too (with whatever arguments the client sent). The real ones are told apart by the connection state:
+# the real connect runs while the sid is still pending (not yet connected), the real disconnect once
+# the sid is being disconnected (no longer connected). A client event runs on a connected socket.
+
+
+def _manager():
+    return socketio.server.manager
+
+
+def _reserved(name: str) -> dict:
+    return fail("unknown_event", f"{name!r} is reserved; it cannot be sent as an event.")
+
 
 @socketio.on("connect")
 def connect(auth=None):
     """Refuse connections without a valid, unrevoked access token."""
+    if not _manager().is_pre_connected(request.sid, request.namespace or "/"):
+        return _reserved("connect")
     try:
         conn = authenticate_connection(auth)
     except ConnectionRefusedError:
@@ -61,80 +77,77 @@ def connect(auth=None):
         raise ConnectionRefusedError("The server could not check the token.", {"code": "service_unavailable"}) from None
     finally:
         db.session.remove()
-    registry().add(conn)
+    if not registry().add(conn):  # never replace the record (joined rooms, visits) of a live sid
+        raise ConnectionRefusedError("The connection is already open.", {"code": "conflict"})
     housekeeping.ensure_started(current_app._get_current_object())
 
 
 @socketio.on("disconnect")
-def disconnect(reason=None):
+def disconnect(reason=None, *_extra):
     """Leave every joined session: viewer counts drop, visits close."""
+    if _manager().is_connected(request.sid, request.namespace or "/"):
+        return _reserved("disconnect")  # a client event: the socket is not going anywhere
     conn = registry().pop(request.sid)
     if conn is None:
-        return
+        return None
     with conn.lock:
         conn.closed = True
         joined, conn.joined = list(conn.joined.values()), {}
-    for visit in joined:
-        _leave(conn, visit, skip_sid=conn.sid)
-    _close_visits(joined)
-
-
-def _leave(conn: Connection, visit: Joined, *, skip_sid: str | None = None) -> int:
-    count = presence().remove(visit.session_id, conn.user_id)
-    viewers.changed(visit.session_id, count, skip_sid=skip_sid)
-    return count
-
-
-def _close_visits(visits: list[Joined]) -> None:
-    """Attendance is bookkeeping: a failure is logged, it does not undo the leave."""
-    if not visits:
-        return
-    try:
-        for visit in visits:
-            attendance.end_visit(visit.view_id)
-        commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("Could not record the end of %d visit(s)", len(visits))
-    finally:
-        db.session.remove()
+    leave_visits(conn, joined, skip_sid=conn.sid)
+    return None
 
 
 # ---------------------------------------------------------------- rooms
+
+
+def _still_open(conn: Connection) -> None:
+    """Under ``conn.lock``: a disconnect that ran since the event started wins (no ghost viewer)."""
+    if conn.closed:
+        raise Unauthorized("The connection is closing.")
 
 
 @client_event("join_session", session_ref_schema)
 def join_session(conn: Connection, actor, data) -> dict:
     """Join the session's room; the ack carries the viewer count."""
     session_id = data["session_id"]
+    check_room_rate(conn)
     with conn.lock:
+        _still_open(conn)
         if session_id in conn.joined:
             return {"sessionId": str(session_id), "viewerCount": presence().count(session_id)}
         session = visibility.visible_session(actor, session_id)
-        count = presence().add(session_id, actor.id)
+        count, changed = presence().join(session_id, actor.id)
         try:
             view = attendance.start_visit(actor.id, session)
             commit()
         except Exception:
-            presence().remove(session_id, actor.id)
+            try:
+                presence().leave(session_id, actor.id)
+            except Exception:
+                log.exception("Could not undo the viewer count of session %s", session_id)
             raise
         conn.joined[session_id] = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
         join_room(session_room(session_id))
-    viewers.changed(session_id, count)
+    if changed:
+        viewers.changed(session_id, count)
     return {"sessionId": str(session_id), "viewerCount": count}
 
 
 @client_event("leave_session", session_ref_schema)
 def leave_session(conn: Connection, actor, data) -> dict:
-    """Leave the session's room."""
+    """Leave the session's room; leaving a session not joined (or twice) is harmless."""
     session_id = data["session_id"]
+    check_room_rate(conn)
     with conn.lock:
         visit = conn.joined.pop(session_id, None)
         if visit is None:
-            require_joined(conn, actor, session_id)  # raises not_found / not_joined
+            visibility.visible_session(actor, session_id)  # 404 for a session it may not see
+            return {"sessionId": str(session_id), "viewerCount": presence().count(session_id)}
         leave_room(session_room(session_id))
-        count = _leave(conn, visit)
-    _close_visits([visit])
+    try:
+        count = leave_presence(conn, visit)
+    finally:
+        close_visits([visit])  # even when Redis failed (the ack is then service_unavailable)
     return {"sessionId": str(session_id), "viewerCount": count}
 
 
@@ -152,17 +165,9 @@ def send_message(conn: Connection, actor, data) -> dict:
     return payload
 
 
-def _session_of(model, ident, what: str):
-    session_id = db.session.scalar(sa.select(model.session_id).where(model.id == ident))
-    if session_id is None:
-        raise NotFound(f"{what} not found.")
-    return session_id
-
-
 @client_event("upvote_question", upvote_schema)
 def upvote_question(conn: Connection, actor, data) -> dict:
-    """As PATCH /api/questions/:id/upvote; the ack carries the Question."""
-    require_joined(conn, actor, _session_of(Question, data["question_id"], "Question"))
+    """As PATCH /api/questions/:id/upvote (same visibility rules, no join needed); the ack carries the Question."""
     question = qa.upvote_question(actor, data["question_id"])
     payload = question_schema.dump(qa.mark_upvoted(actor, [question])[0])
     commit()
@@ -171,8 +176,7 @@ def upvote_question(conn: Connection, actor, data) -> dict:
 
 @client_event("vote_poll", poll_vote_schema)
 def vote_poll(conn: Connection, actor, data) -> dict:
-    """As POST /api/polls/vote; the ack carries the Poll with the caller's vote."""
-    require_joined(conn, actor, _session_of(Poll, data["poll_id"], "Poll"))
+    """As POST /api/polls/vote (same visibility rules, no join needed); the ack carries the Poll."""
     poll = polls.vote_in_poll(actor, data["poll_id"], data["option_id"])
     payload = polls.poll_payload(poll, viewer_id=actor.id)
     commit()

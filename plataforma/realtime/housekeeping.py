@@ -1,32 +1,50 @@
-"""A background task per server process: viewer-count heartbeat and revoked-token sweep.
+"""A background task per server process: heartbeat, token and visibility sweeps, orphan visits.
 
-Every ``HEARTBEAT_SECONDS`` it marks this process alive in Redis and reaps
-processes that stopped heartbeating (their viewers no longer count; the rooms
-concerned get a fresh ``viewer_count``), and it disconnects the sockets of this
-process whose token has been revoked since they connected (signout), so a
-revoked token loses even a passive socket without waiting for its next event.
-Not started under ``TESTING``: tests call :func:`run_once` themselves.
+Every ``HEARTBEAT_SECONDS`` (10 s) it
+
+* marks this process alive in Redis and reaps processes that stopped heartbeating (their
+  viewers no longer count; the rooms concerned get a fresh ``viewer_count``);
+* disconnects the sockets of this process whose token has been revoked (signout) or has
+  expired since they connected, so a token loses even a passive socket without waiting for
+  its next event;
+* takes non-admin sockets out of the rooms of sessions they may no longer see (the project went
+  back to DRAFT, the session was deleted): they get ``session_unavailable`` and stop receiving;
+* every ``VISIT_SWEEP_SECONDS`` (60 s; at start-up first), closes the orphan visits: open
+  ``session_views`` rows that no live connection holds (their process crashed). See
+  :func:`close_orphan_visits`.
+
+Not started under ``TESTING``: tests call :func:`run_once` themselves. :func:`shutdown` is the
+clean-stop counterpart (``wsgi.py`` calls it on SIGTERM / SIGINT).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import defaultdict
 
 import sqlalchemy as sa
+from flask import current_app
 
 from plataforma.extensions import db, socketio
-from plataforma.models import RevokedToken
+from plataforma.models import Profile, RevokedToken, SessionView
+from plataforma.models.users import Role
 from plataforma.realtime import viewers
-from plataforma.realtime.broadcast import emit_now
+from plataforma.realtime.broadcast import emit_now, session_room
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
+from plataforma.realtime.visits import leave_visits
+from plataforma.services import attendance, commit, visibility
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _STARTED = "plataforma.housekeeping"
+_LAST_VISIT_SWEEP = "plataforma.housekeeping.visit_sweep_at"
 JTI_BATCH = 500
+VISIT_BATCH = 100
+VISIT_SWEEP_SECONDS = 60
 
 
 def ensure_started(app) -> None:
@@ -52,22 +70,48 @@ def _loop(app) -> None:
 
 
 def run_once() -> dict:
-    """One round; returns what it did (for tests and logs)."""
+    """One round; returns what it did (for tests and logs). Each step runs even if another failed."""
+    done: dict = {"recounted": [], "disconnected": [], "removed": [], "orphans_closed": 0}
+    steps = (
+        ("recounted", heartbeat),
+        ("disconnected", sweep_tokens),
+        ("removed", sweep_hidden_rooms),
+        ("orphans_closed", _sweep_orphans_if_due),
+    )
+    for key, step in steps:
+        try:
+            done[key] = step()
+        except Exception:
+            db.session.rollback()
+            log.exception("Realtime housekeeping: %s failed", step.__name__)
+        finally:
+            db.session.remove()
+    return done
+
+
+def heartbeat() -> list[str]:
     touched = presence().heartbeat()
     for session_id in touched:
         emit_now(session_id, "viewer_count", viewers.payload(session_id, presence().count(session_id)))
-    revoked = sweep_revoked()
-    return {"recounted": touched, "disconnected": revoked}
+    return touched
 
 
-def sweep_revoked() -> list[str]:
-    """Disconnect this process's sockets whose token has been revoked; returns their sids."""
-    by_jti = {}
+# ---------------------------------------------------------------- tokens
+
+
+def sweep_tokens() -> list[str]:
+    """Disconnect this process's sockets whose token has been revoked or has expired; returns their sids."""
+    now = time.time()
+    by_jti: dict[str, list[str]] = {}
+    gone: list[str] = []
     for conn in registry().all():
-        if conn.jti and not conn.closed:
+        if conn.closed:
+            continue
+        if conn.is_expired(now):
+            gone.append(conn.sid)
+        elif conn.jti:
             by_jti.setdefault(conn.jti, []).append(conn.sid)
     jtis = list(by_jti)
-    gone: list[str] = []
     for start in range(0, len(jtis), JTI_BATCH):
         batch = jtis[start : start + JTI_BATCH]
         for jti in db.session.scalars(sa.select(RevokedToken.jti).where(RevokedToken.jti.in_(batch))):
@@ -78,3 +122,142 @@ def sweep_revoked() -> list[str]:
         except Exception:
             log.debug("Could not disconnect %s", sid, exc_info=True)
     return gone
+
+
+sweep_revoked = sweep_tokens  # the name it had when it only looked at revoked tokens
+
+
+# ---------------------------------------------------------------- visibility
+
+
+def sweep_hidden_rooms() -> list[tuple[str, str]]:
+    """Take sockets out of the rooms of sessions they may no longer see; returns (sid, session) pairs.
+
+    Membership is checked at join; this re-checks it every round for the sessions this process's
+    sockets have joined (two queries for all of them), so an attendee stops receiving a session's
+    events at most ``HEARTBEAT_SECONDS`` after its project went back to DRAFT (or it was deleted).
+    """
+    conns = [conn for conn in registry().all() if conn.joined and not conn.closed]
+    if not conns:
+        return []
+    session_ids = {session_id for conn in conns for session_id in list(conn.joined)}
+    user_ids = list({conn.user_id for conn in conns})
+    admins = set()
+    for start in range(0, len(user_ids), JTI_BATCH):
+        batch = user_ids[start : start + JTI_BATCH]
+        query = sa.select(Profile.id).where(Profile.id.in_(batch), Profile.role == Role.ADMIN)
+        admins.update(db.session.scalars(query))
+    public = visibility.visible_session_ids(session_ids, admin=False)
+    existing = public
+    if admins:  # admins see DRAFT projects too: only a deleted session is gone for them
+        existing = public | visibility.visible_session_ids(session_ids - public, admin=True)
+    db.session.remove()
+
+    removed: list[tuple[str, str]] = []
+    for conn in conns:
+        allowed = existing if conn.user_id in admins else public
+        with conn.lock:
+            if conn.closed:
+                continue
+            gone = [conn.joined.pop(session_id) for session_id in list(conn.joined) if session_id not in allowed]
+            for visit in gone:
+                try:
+                    socketio.server.leave_room(conn.sid, session_room(visit.session_id), namespace="/")
+                except Exception:
+                    log.debug("Could not take %s out of %s", conn.sid, visit.session_id, exc_info=True)
+        if not gone:
+            continue
+        for visit in gone:
+            removed.append((conn.sid, str(visit.session_id)))
+            try:
+                socketio.emit("session_unavailable", {"sessionId": str(visit.session_id)}, to=conn.sid)
+            except Exception:
+                log.debug("Could not tell %s", conn.sid, exc_info=True)
+        leave_visits(conn, gone)
+    return removed
+
+
+# ---------------------------------------------------------------- orphan visits
+
+
+def _sweep_orphans_if_due() -> int:
+    app = current_app._get_current_object()
+    interval = float(app.config.get("VISIT_SWEEP_SECONDS", VISIT_SWEEP_SECONDS))
+    now = time.monotonic()
+    last = app.extensions.get(_LAST_VISIT_SWEEP)
+    if last is not None and now - last < interval:
+        return 0
+    app.extensions[_LAST_VISIT_SWEEP] = now
+    if not presence().claim("visit-sweep", interval):
+        return 0  # another process swept within the interval
+    return close_orphan_visits()
+
+
+def close_orphan_visits() -> int:
+    """Close the open visits that no live connection holds; returns how many.
+
+    A visit is open from join to leave/disconnect. A process that crashed (or was killed) never
+    closed its visits. Without a schema change there is no process id on a visit, so the
+    orphans are found by counting: for each (session, user), the open visits beyond the user's
+    live connections to that session (the viewer counts: in Redis, over every live process once
+    the dead ones are reaped; without Redis, this process, which is then the whole deployment,
+    so at start-up every open visit is an orphan) are orphans, the oldest first. They are closed
+    now (``left_at`` = the sweep time: watch time up to the sweep is counted) and the user's
+    attendance row is recomputed. A join counts its viewer before it opens its visit, so a visit
+    being opened is never taken for an orphan.
+    """
+    rows = db.session.execute(
+        sa.select(SessionView.id, SessionView.session_id, SessionView.user_id)
+        .where(SessionView.left_at.is_(None))
+        .order_by(SessionView.joined_at, SessionView.id)
+    ).all()
+    db.session.rollback()
+    if not rows:
+        return 0
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for view_id, session_id, user_id in rows:
+        groups[(str(session_id), str(user_id))].append(view_id)
+    live = presence().connections(list(groups))
+    orphans = [view_id for pair, ids in groups.items() for view_id in ids[: max(len(ids) - live.get(pair, 0), 0)]]
+    closed = _end_visits(orphans)
+    if closed:
+        log.warning("Closed %d visit(s) left open by a stopped process", closed)
+    return closed
+
+
+def _end_visits(view_ids: list) -> int:
+    """Close visits (and recompute their attendance rows), one commit per batch; returns how many closed."""
+    closed = 0
+    for start in range(0, len(view_ids), VISIT_BATCH):
+        batch = view_ids[start : start + VISIT_BATCH]
+        try:
+            closed += sum(attendance.end_visit(view_id) is not None for view_id in batch)
+            commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("Could not close %d visit(s)", len(batch))
+        finally:
+            db.session.remove()
+    return closed
+
+
+# ---------------------------------------------------------------- clean stop
+
+
+def shutdown() -> int:
+    """A clean stop (SIGTERM): close this process's visits and take its viewers out now; returns the
+    number of connections handled. The sockets themselves close when the process exits."""
+    conns = registry().all()
+    visits = []
+    for conn in conns:
+        with conn.lock:
+            conn.closed = True
+            visits.extend(visit.view_id for visit in conn.joined.values())
+            conn.joined = {}
+    _end_visits(visits)
+    try:
+        for session_id in presence().shutdown():
+            emit_now(session_id, "viewer_count", viewers.payload(session_id, presence().count(session_id)))
+    except Exception:
+        log.exception("Could not take this process's viewers out of the counts")
+    return len(conns)

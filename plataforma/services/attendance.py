@@ -112,7 +112,14 @@ def end_visit(view_id, *, at: datetime | None = None) -> EventUser | None:
     view.left_at = max(now, _aware(view.joined_at))
     session = db.session.get(EventSession, view.session_id)
     row = _attendance_row(session.event_id, view.user_id, now)
-    row.left_at = view.left_at
+    db.session.flush()
+    # The user left the event only when no visit of theirs to its sessions is still open (another tab).
+    latest, still_open = db.session.execute(
+        sa.select(sa.func.max(SessionView.left_at), sa.func.count(sa.case((SessionView.left_at.is_(None), 1))))
+        .join(EventSession, EventSession.id == SessionView.session_id)
+        .where(EventSession.event_id == session.event_id, SessionView.user_id == view.user_id)
+    ).one()
+    row.left_at = None if still_open else (latest or view.left_at)
     db.session.flush()
     refresh_engagement(row)
     return row

@@ -50,3 +50,19 @@ def visible_session(actor: Profile | None, session_id, *, missing: str = "Sessio
     if session is None:
         raise NotFound(missing)
     return session
+
+
+def visible_session_ids(session_ids, *, admin: bool) -> set:
+    """Which of ``session_ids`` exist and are visible to an admin (``admin``) or to everyone else."""
+    ids = list(session_ids)
+    found: set = set()
+    for start in range(0, len(ids), 500):
+        query = select(EventSession.id).where(EventSession.id.in_(ids[start : start + 500]))
+        if not admin:
+            query = (
+                query.join(Event, Event.id == EventSession.event_id)
+                .join(Project, Project.id == Event.project_id)
+                .where(Project.status != ProjectStatus.DRAFT)
+            )
+        found.update(db.session.scalars(query))
+    return found

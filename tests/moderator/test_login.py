@@ -233,3 +233,26 @@ def test_dashboard_and_api_sign_ins_share_one_counter(make_app):
         for _ in range(2)
     ]
     assert dashboard_tries == [401, 429]  # switching doors does not buy more guesses
+
+
+CONTROL_TARGETS = ["/moderator/\r\nSet-Cookie: a=b", "/moderator/\x00", "/moderator/\tx", "/moderator/\x7f"]
+
+
+@pytest.mark.parametrize("target", CONTROL_TARGETS)
+def test_a_next_with_control_characters_is_ignored_not_a_500(app, mod, moderator, target):
+    """A CR/LF in ``next`` used to reach the Location header (ValueError, 500)."""
+    response = mod.get("/moderator/login", query_string={"next": target})
+    assert response.status_code == 303 and response.headers["Location"] == "/moderator"
+
+    browser = app.test_client()
+    page = browser.get("/moderator/login", query_string={"next": target})
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_from(page), "email": moderator.email, "password": moderator.password, "next": target}
+    response = browser.post("/moderator/login", data=data)
+    assert response.status_code == 303 and response.headers["Location"] == "/moderator"
+
+
+@pytest.mark.parametrize("page", ["100000000000000000000", "99999999999", "-5", "0", "x"])
+def test_an_absurd_page_number_is_not_a_500(mod, page):
+    response = mod.get("/moderator", query_string={"page": page})
+    assert response.status_code == 200

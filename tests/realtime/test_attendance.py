@@ -148,3 +148,23 @@ def test_joining_and_leaving_over_sockets_records_attendance(app, sio, attendee,
     with app.app_context():
         views = db.session.scalars(sa.select(SessionView)).all()
         assert len(views) == 2 and all(v.left_at is not None for v in views)
+
+
+def test_left_at_waits_for_the_last_open_visit_at_the_event(in_app, attendee, content):
+    """Leaving one session while still watching another of the event used to set left_at."""
+    event_id = content.event()
+    first, second = content.session(event_id), content.session(event_id)
+    user = uuid.UUID(attendee.id)
+    tab1 = attendance.start_visit(user, _session(first), at=at(0))
+    tab2 = attendance.start_visit(user, _session(second), at=at(5))
+    commit()
+
+    attendance.end_visit(tab1.id, at=at(10))
+    commit()
+    assert _row(uuid.UUID(event_id), attendee.id).left_at is None  # still watching the second session
+
+    attendance.end_visit(tab2.id, at=at(30))
+    commit()
+    row = _row(uuid.UUID(event_id), attendee.id)
+    assert row.left_at.replace(tzinfo=None) == at(30).replace(tzinfo=None)
+    assert row.watch_time == 30 * 60

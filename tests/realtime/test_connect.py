@@ -100,6 +100,21 @@ def test_the_sweep_disconnects_a_passive_socket_whose_token_was_revoked(app, cli
     assert other.is_connected()
 
 
+def test_the_sweep_disconnects_a_passive_socket_whose_token_expired(app, sio, attendee, make_user):
+    """The sweep only looked at revoked tokens: a passive socket kept receiving after expiry."""
+    passive = sio(attendee)
+    other = sio(make_user())
+    [expired] = [c for c in app.extensions["plataforma.connections"].all() if str(c.user_id) == attendee.id]
+    expired.expires_at = time.time() - 1
+
+    with app.app_context():
+        done = housekeeping.run_once()
+
+    assert done["disconnected"] == [expired.sid]
+    assert passive.wait_disconnected()
+    assert other.is_connected()
+
+
 def test_an_expired_token_ends_the_powers_of_an_open_socket(app, joined, attendee, live_session):
     socket = joined(attendee, live_session)
     for conn in app.extensions["plataforma.connections"].all():
@@ -123,3 +138,60 @@ def test_a_role_change_applies_to_the_open_socket(client, sio, admin, make_user,
     answer = socket.ack("join_session", {"sessionId": draft_session})
     assert answer["ok"] is False and answer["error"]["code"] == "not_found"
     assert socket.is_connected()
+
+
+# ---------------------------------------------------------------- reserved event names
+
+
+def _registered(app, sid=None):
+    connections = app.extensions["plataforma.connections"].all()
+    return [c for c in connections if sid is None or c.sid == sid]
+
+
+@pytest.mark.parametrize("args", [(), ("x",), ("io server disconnect",), ("a", "b", "c")])
+def test_a_client_event_named_disconnect_changes_nothing(app, joined, attendee, make_user, live_session, args):
+    """python-socketio dispatched it to the disconnect handler: the connection left the registry and
+    the viewer count while the socket stayed in the room (an uncounted listener surviving sweeps)."""
+    watcher = joined(make_user(), live_session)
+    sneaky = joined(attendee, live_session)
+    watcher.get_received()
+    before = _registered(app)
+
+    answer = sneaky.ack("disconnect", *args)
+
+    assert answer["ok"] is False and answer["error"]["code"] == "unknown_event"
+    assert sneaky.is_connected() and _registered(app) == before
+    assert watcher.events("viewer_count") == []
+    assert sneaky.ack("send_message", {"sessionId": live_session, "text": "still counted"})["ok"] is True
+    sneaky.disconnect()  # the real disconnect still works
+    assert watcher.events("viewer_count") == [{"sessionId": live_session, "count": 1}]
+
+
+@pytest.mark.parametrize("with_token", [True, False])
+def test_a_client_event_named_connect_changes_nothing(app, joined, attendee, make_user, live_session, with_token):
+    """It used to replace the connection record (a ghost viewer, a visit never closed), or, without a
+    token, raise ConnectionRefusedError out of an event handler (no ack)."""
+    sneaky = joined(attendee, live_session)
+    [record] = _registered(app)
+    args = ("environ", {"token": make_user().token}) if with_token else ()
+
+    answer = sneaky.ack("connect", *args)
+
+    assert answer["ok"] is False and answer["error"]["code"] == "unknown_event"
+    assert _registered(app) == [record] and list(record.joined) == [uuid.UUID(live_session)]
+    assert sneaky.is_connected()
+    sneaky.disconnect()
+    with app.app_context():
+        from plataforma.realtime.connections import presence
+
+        assert presence().count(live_session) == 0
+
+
+def test_the_registry_never_replaces_a_live_sid():
+    from plataforma.realtime.connections import Connection, Registry
+
+    registry = Registry()
+    first = Connection(sid="s", user_id=uuid.uuid4(), jti=None, expires_at=None)
+    assert registry.add(first) is True
+    assert registry.add(Connection(sid="s", user_id=uuid.uuid4(), jti=None, expires_at=None)) is False
+    assert registry.get("s") is first

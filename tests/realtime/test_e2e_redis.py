@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -67,8 +68,13 @@ def test_two_processes_behave_as_one(cluster, e2e_users, e2e_content, e2e_client
         return data == {"sessionId": session_id, "count": 1}
 
     on_b.close()
-    on_a.wait_for("viewer_count", one_viewer)
-    alice_tab2.close()  # Alice is still there on A: the room hears "1" again
-    on_a.wait_for("viewer_count", one_viewer, nth=2)
+    on_a.wait_for("viewer_count", one_viewer, nth=2)  # the first "1" was Alice's own join
+    heard = len(on_a.events("viewer_count"))
+    alice_tab2.close()  # Alice is still there on A: the count does not change
+    deadline = time.monotonic() + WAIT
+    while store.hget(f"{channel}:viewers:s:{session_id}", alice.id) != "1" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.hget(f"{channel}:viewers:s:{session_id}", alice.id) == "1"
+    assert len(on_a.events("viewer_count")) == heard  # ...so the room hears nothing
     assert on_a.call("leave_session", {"sessionId": session_id})["data"]["viewerCount"] == 0
     assert store.hlen(f"{channel}:viewers:s:{session_id}") == 0

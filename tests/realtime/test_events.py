@@ -188,9 +188,8 @@ def test_upvote_question_as_rest(client, joined, attendee, make_user, live_sessi
     assert watcher.events("questions_updated") == []
 
 
-def test_upvote_question_errors(client, sio, joined, attendee, moderator, make_user, content, live_session):
-    other_session = content.session()
-    elsewhere = _question(client, attendee, other_session)
+def test_upvote_question_errors(client, sio, joined, attendee, moderator, admin, make_user, content, live_session):
+    in_draft = _question(client, admin, content.session(project_status="DRAFT"))
     hidden = _question(client, attendee, live_session, "hide me")
     assert client.patch(f"/api/questions/{hidden['id']}/hide", headers=moderator.headers).status_code == 200
     voter = joined(make_user(), live_session)
@@ -202,7 +201,7 @@ def test_upvote_question_errors(client, sio, joined, attendee, moderator, make_u
 
     assert code({"questionId": str(uuid.uuid4())}) == "not_found"
     assert code({"questionId": hidden["id"]}) == "not_found"
-    assert code({"questionId": elsewhere["id"]}) == "not_joined"
+    assert code({"questionId": in_draft["id"]}) == "not_found"
     assert code({"questionId": "nope"}) == "validation_error"
     assert code({}) == "validation_error"
 
@@ -230,9 +229,9 @@ def test_vote_poll_as_rest(client, joined, attendee, moderator, make_user, live_
     assert again["ok"] is False and again["error"]["code"] == "already_voted"
 
 
-def test_vote_poll_errors(client, joined, moderator, make_user, content, live_session):
+def test_vote_poll_errors(client, joined, moderator, admin, make_user, content, live_session):
     inactive = _poll(client, moderator, live_session, active=False)
-    elsewhere = _poll(client, moderator, content.session())
+    in_draft = _poll(client, admin, content.session(project_status="DRAFT"))
     active = _poll(client, moderator, live_session)
     voter = joined(make_user(), live_session)
 
@@ -244,9 +243,26 @@ def test_vote_poll_errors(client, joined, moderator, make_user, content, live_se
     assert error({"pollId": inactive["id"], "optionId": inactive["options"][0]["id"]})["code"] == "poll_inactive"
     wrong_option = error({"pollId": active["id"], "optionId": inactive["options"][0]["id"]})
     assert wrong_option["code"] == "invalid_option" and "optionId" in wrong_option["fields"]
-    assert error({"pollId": elsewhere["id"], "optionId": elsewhere["options"][0]["id"]})["code"] == "not_joined"
+    assert error({"pollId": in_draft["id"], "optionId": in_draft["options"][0]["id"]})["code"] == "not_found"
     assert error({"pollId": str(uuid.uuid4()), "optionId": str(uuid.uuid4())})["code"] == "not_found"
     assert error({"pollId": active["id"]})["code"] == "validation_error"
+
+
+def test_upvote_and_vote_need_no_join_like_rest(client, sio, joined, attendee, moderator, make_user, content):
+    """SPEC §7: "as the REST upvote/vote": visibility is checked (404), joining the session is not."""
+    session = content.session()
+    question = _question(client, make_user(), session)
+    poll = _poll(client, moderator, session)
+    watcher = joined(make_user(), session)
+    outsider = sio(attendee)  # has joined nothing
+
+    upvoted = outsider.ack("upvote_question", {"questionId": question["id"]})
+    voted = outsider.ack("vote_poll", {"pollId": poll["id"], "optionId": poll["options"][0]["id"]})
+
+    assert upvoted["ok"] is True and upvoted["data"]["upvotes"] == 1
+    assert voted["ok"] is True and voted["data"]["totalVotes"] == 1
+    assert len(watcher.events("questions_updated")) == 1 and len(watcher.events("poll_updated")) == 1
+    assert outsider.events("questions_updated") == [] and outsider.events("poll_updated") == []
 
 
 # ---------------------------------------------------------------- REST -> socket

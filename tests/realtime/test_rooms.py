@@ -5,7 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
+from flask import request
+from redis import exceptions as redis_errors
 
+from plataforma.extensions import db
+from plataforma.models import SessionView
+from plataforma.realtime import guard
+from plataforma.realtime.connections import presence
 from tests.conftest import UserFactory
 
 
@@ -26,10 +33,11 @@ def test_two_tabs_of_one_user_count_once(sio, joined, attendee, make_user, live_
     tab1 = joined(attendee, live_session)
     tab2 = sio(attendee)
     assert tab2.ack("join_session", {"sessionId": live_session})["data"]["viewerCount"] == 2
-    assert [e["count"] for e in watcher.events("viewer_count")] == [2, 2]
+    # The second tab does not change the count: the room hears nothing new.
+    assert [e["count"] for e in watcher.events("viewer_count")] == [2]
 
     tab1.disconnect()
-    assert watcher.events("viewer_count") == [{"sessionId": live_session, "count": 2}]
+    assert watcher.events("viewer_count") == []
     tab2.disconnect()
     assert watcher.events("viewer_count") == [{"sessionId": live_session, "count": 1}]
 
@@ -63,10 +71,18 @@ def test_disconnect_drops_the_count(joined, attendee, make_user, live_session):
     assert watcher.events("viewer_count") == [{"sessionId": live_session, "count": 1}]
 
 
-def test_leaving_a_session_not_joined_is_refused(sio, attendee, live_session):
-    answer = sio(attendee).ack("leave_session", {"sessionId": live_session})
-    assert answer["ok"] is False
-    assert answer["error"]["code"] == "not_joined"
+def test_leaving_is_idempotent(sio, joined, attendee, make_user, live_session, draft_session):
+    """Leaving twice, or a session never joined, answers the current count (it used to be not_joined)."""
+    joined(make_user(), live_session)
+    client = joined(attendee, live_session)
+    assert client.ack("leave_session", {"sessionId": live_session})["data"]["viewerCount"] == 1
+    assert client.ack("leave_session", {"sessionId": live_session}) == {
+        "ok": True,
+        "data": {"sessionId": live_session, "viewerCount": 1},
+    }
+    assert sio(attendee).ack("leave_session", {"sessionId": live_session})["data"]["viewerCount"] == 1
+    # ...but not for a session it may not see (no viewer count of a hidden session).
+    assert client.ack("leave_session", {"sessionId": draft_session})["error"]["code"] == "not_found"
 
 
 def test_rooms_are_isolated(joined, attendee, make_user, content):
@@ -137,3 +153,111 @@ def test_big_rooms_hear_coalesced_counts(make_app, content, sio, background_task
 
     # 1 was sent at once; 2, 3 and 4 arrived while one broadcast was pending: it carried 4.
     assert watcher.events("viewer_count") == [{"sessionId": session_id, "count": c} for c in (1, 4)]
+
+
+# ---------------------------------------------------------------- races, failures, floods
+
+
+def _open_visits(app) -> int:
+    with app.app_context():
+        query = sa.select(sa.func.count()).select_from(SessionView).where(SessionView.left_at.is_(None))
+        count = db.session.scalar(query)
+        db.session.remove()
+        return count
+
+
+def _count(app, session_id) -> int:
+    with app.app_context():
+        return presence().count(session_id)
+
+
+def test_a_join_racing_a_disconnect_leaves_no_ghost_viewer(app, sio, attendee, live_session, monkeypatch):
+    """The disconnect ran between the join's token check and its lock: the join went on, counted a
+    viewer and opened a visit for a connection that was gone (for good: nobody would remove them)."""
+    client = sio(attendee)
+    check = guard.current_actor
+
+    def disconnect_meanwhile(conn):
+        actor = check(conn)
+        if request.event["message"] == "join_session":
+            client.disconnect()  # the disconnect handler runs now, before the join takes the lock
+        return actor
+
+    monkeypatch.setattr(guard, "current_actor", disconnect_meanwhile)
+    client.emit("join_session", {"sessionId": live_session}, callback=True)
+
+    assert _count(app, live_session) == 0
+    assert _open_visits(app) == 0
+    assert app.extensions["plataforma.connections"].all() == []
+
+
+def test_a_redis_error_at_disconnect_still_closes_every_visit(app, sio, attendee, content, monkeypatch):
+    """The first presence failure used to abort the disconnect before any visit was closed."""
+    one, two = content.session(), content.session()
+    client = sio(attendee)
+    for session_id in (one, two):
+        assert client.ack("join_session", {"sessionId": session_id})["ok"]
+    assert _open_visits(app) == 2
+    with app.app_context():
+        store = presence()
+    leave = store.leave
+    calls = []
+
+    def flaky(session_id, user_id):
+        calls.append(session_id)
+        if len(calls) == 1:
+            raise redis_errors.ConnectionError("Redis is down")
+        return leave(session_id, user_id)
+
+    monkeypatch.setattr(store, "leave", flaky)
+    client.disconnect()
+
+    assert len(calls) == 2  # the second session was still left
+    assert _open_visits(app) == 0
+
+
+def test_a_redis_error_at_leave_still_closes_the_visit(app, joined, attendee, live_session, monkeypatch):
+    client = joined(attendee, live_session)
+    with app.app_context():
+        store = presence()
+
+    def down(*_args):
+        raise redis_errors.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(store, "leave", down)
+    answer = client.ack("leave_session", {"sessionId": live_session})
+
+    assert answer["ok"] is False and answer["error"]["code"] == "service_unavailable"
+    assert _open_visits(app) == 0
+    monkeypatch.undo()
+    assert client.ack("leave_session", {"sessionId": live_session})["ok"] is True  # it did leave
+
+
+def test_joins_and_leaves_are_rate_limited_per_connection(app, sio, joined, attendee, make_user, live_session):
+    """92 join/leave cycles in 5 s used to write 92 visits and push 184 viewer counts to the room."""
+    watcher = joined(make_user(), live_session)
+    flooder = sio(attendee)
+    answers = []
+    for _ in range(15):
+        answers.append(flooder.ack("join_session", {"sessionId": live_session}))
+        answers.append(flooder.ack("leave_session", {"sessionId": live_session}))
+
+    assert all(a["ok"] for a in answers[:20])
+    refused = answers[20:]
+    assert refused and all(a["ok"] is False and a["error"]["code"] == "rate_limited" for a in refused)
+    assert "wait" in refused[0]["error"]["message"]
+    assert len(watcher.events("viewer_count")) == 20
+    with app.app_context():
+        visits = db.session.scalar(sa.select(sa.func.count()).select_from(SessionView))
+    assert visits == 1 + 10
+    assert sio(attendee).ack("join_session", {"sessionId": live_session})["ok"] is True  # per connection
+
+
+def test_the_room_rate_limit_is_configurable(make_app, content, sio):
+    app = make_app(ROOM_RATE_LIMIT="2 per 10 seconds")
+    user = UserFactory(app)()
+    session_id = content.session()
+    client = sio(user, on_app=app)
+    assert client.ack("join_session", {"sessionId": session_id})["ok"]
+    assert client.ack("leave_session", {"sessionId": session_id})["ok"]
+    assert client.ack("join_session", {"sessionId": session_id})["error"]["code"] == "rate_limited"
