@@ -97,6 +97,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "AUTH_RATE_LIMIT": os.environ.get("RATELIMIT_AUTH", "100 per 15 minutes"),
         "API_RATE_LIMIT": os.environ.get("RATELIMIT_DEFAULT", "1000 per 15 minutes"),
         "CHAT_RATE_LIMIT": os.environ.get("RATELIMIT_CHAT", "5 per 5 seconds"),
+        "ROOM_RATE_LIMIT": os.environ.get("RATELIMIT_ROOM", "20 per 10 seconds"),  # join/leave per socket
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "plataforma-limits",
@@ -126,6 +127,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Rooms this big get at most one viewer_count broadcast per interval (see README).
         "VIEWER_COUNT_IMMEDIATE_MAX": int(os.environ.get("VIEWER_COUNT_IMMEDIATE_MAX", "200")),
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),
+        # How often open visits left by stopped processes are closed (seconds).
+        "VISIT_SWEEP_SECONDS": float(os.environ.get("VISIT_SWEEP_SECONDS", "60")),
         # A debug-only Socket.IO event that runs pg_sleep (tests of eventlet + psycopg); never in production.
         "TESTING_SLOW_QUERY_EVENT": env != "production" and _flag("TESTING_SLOW_QUERY_EVENT"),
     }

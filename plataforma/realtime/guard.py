@@ -26,7 +26,7 @@ from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from plataforma.auth import is_revoked, load_user
+from plataforma.auth import is_revoked, load_user, revocation_id
 from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile, RevokedToken
@@ -96,7 +96,7 @@ def authenticate_connection(auth) -> Connection:
     return Connection(
         sid=request.sid,
         user_id=profile.id,
-        jti=claims.get("jti"),
+        jti=revocation_id(claims),  # Supabase tokens have no jti; see plataforma.auth
         expires_at=float(exp) if exp is not None else None,
     )
 
@@ -125,7 +125,7 @@ def check_room_rate(conn: Connection) -> None:
     room, so a join/leave loop is a write and fan-out amplifier. Per connection, in this process:
     a connection lives on one process only.
     """
-    item = _parse_limit(current_app.config.get("ROOM_RATE_LIMIT", "20 per 10 seconds"))
+    item = _parse_limit(current_app.config["ROOM_RATE_LIMIT"])
     window = item.get_expiry()
     now = time.monotonic()
     with conn.lock:

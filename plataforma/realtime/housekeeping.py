@@ -44,7 +44,6 @@ _STARTED = "plataforma.housekeeping"
 _LAST_VISIT_SWEEP = "plataforma.housekeeping.visit_sweep_at"
 JTI_BATCH = 500
 VISIT_BATCH = 100
-VISIT_SWEEP_SECONDS = 60
 
 
 def ensure_started(app) -> None:
@@ -182,7 +181,7 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
 
 def _sweep_orphans_if_due() -> int:
     app = current_app._get_current_object()
-    interval = float(app.config.get("VISIT_SWEEP_SECONDS", VISIT_SWEEP_SECONDS))
+    interval = float(app.config["VISIT_SWEEP_SECONDS"])
     now = time.monotonic()
     last = app.extensions.get(_LAST_VISIT_SWEEP)
     if last is not None and now - last < interval:

@@ -139,7 +139,7 @@ def test_the_slow_query_hook_is_off_by_default(sio, attendee):
 
 
 def test_big_rooms_hear_coalesced_counts(make_app, content, sio, background_tasks):
-    app = make_app(VIEWER_COUNT_IMMEDIATE_MAX=2, VIEWER_COUNT_INTERVAL=0.05)
+    app = make_app(VIEWER_COUNT_IMMEDIATE_MAX=2, VIEWER_COUNT_INTERVAL=2)
     users = UserFactory(app)
     session_id = content.session()
     watcher = sio(users(), on_app=app)
