@@ -544,4 +544,10 @@
   socket.on("viewer_count", function (data) {
     if (data && (!data.sessionId || data.sessionId === sessionId)) setViewers(data.count);
   });
+  // The server took this socket out of the session (it was deleted, or its project went back to DRAFT).
+  socket.on("session_unavailable", function (data) {
+    if (data && data.sessionId && data.sessionId !== sessionId) return;
+    setConn("off", "Session no longer available");
+    toast("This session is no longer available: it was deleted or its project is a draft again.", "error");
+  });
 })();
