@@ -125,7 +125,7 @@ class UserFactory:
         password: str = "password123",
         name: str | None = None,
     ):
-        from plataforma.auth import issue_session
+        from plataforma.services.tokens import issue_session
         from plataforma.models import Role
         from plataforma.services import accounts, commit
 
