@@ -78,16 +78,19 @@ def authenticate_connection(auth) -> Connection:
         claims = tokens.decode(token, "access")
     except Unauthorized as exc:
         _refuse(exc.code, exc.message)
-    jti = tokens.revocation_id(claims)  # Supabase tokens have no jti; see services.tokens
-    exp = claims.get("exp")
-    expires_at = float(exp) if exp is not None else None
-    if tokens.still_good(jti, expires_at) == tokens.REVOKED:
+    if tokens.is_revoked(claims):
         _refuse(tokens.REVOKED, "The token has been revoked.")
     profile = accounts.user_for_claims(claims)
     if profile is None:
         _refuse("invalid_token", "The token's user does not exist.")
     commit()  # a Supabase token may have provisioned its profile
-    return Connection(sid=request.sid, user_id=profile.id, jti=jti, expires_at=expires_at)
+    exp = claims.get("exp")
+    return Connection(
+        sid=request.sid,
+        user_id=profile.id,
+        jti=tokens.revocation_id(claims),  # Supabase tokens have no jti; see services.tokens
+        expires_at=float(exp) if exp is not None else None,
+    )
 
 
 # ---------------------------------------------------------------- client events
