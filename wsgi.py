@@ -2,9 +2,16 @@
 
 Eventlet lives only here, so the package stays switchable to gevent
 (``gevent.monkey.patch_all()`` + ``SOCKETIO_ASYNC_MODE=gevent``).
+
+Configuration is read in ``plataforma/config.py``, except what must be decided here before
+the app (and psycopg) is imported: whether to switch to eventlet (``PLATAFORMA_EVENTLET``,
+or running as a script), and the psycopg wait function / async mode that switch implies.
 """
 
+import gc
+import logging
 import os
+import signal
 import sys
 
 if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
@@ -22,6 +29,7 @@ if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
 
 from plataforma import create_app  # noqa: E402
 from plataforma.extensions import socketio  # noqa: E402
+from plataforma.realtime import housekeeping  # noqa: E402
 
 app = create_app()
 
@@ -35,10 +43,6 @@ def _graceful_exit() -> None:
     Exiting drops every socket as a transport close, so socket.io clients reconnect (to
     another process behind the load balancer) by themselves; a Socket.IO disconnect would
     not make them reconnect."""
-    import logging
-
-    from plataforma.realtime import housekeeping
-
     code = 0
     try:
         with app.app_context():
@@ -67,25 +71,18 @@ def _watch() -> None:
 
 
 def main() -> None:
-    import gc
-    import signal
-
-    from plataforma.realtime import housekeeping
-
     # Latency: move start-up objects out of the collector's way and collect less often;
     # with a thousand sockets open, full collections were the longest pauses.
     gc.freeze()
-    gc.set_threshold(*(int(x) for x in os.environ.get("GC_THRESHOLD", "50000,20,100").split(",")))
+    gc.set_threshold(*app.config["GC_THRESHOLD"])
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"Plataforma Live on http://{host}:{port} ({app.config['APP_ENV']})", file=sys.stderr, flush=True)
-    # Every open socket holds one green thread: eventlet's default pool (1,024) caps the audience.
-    max_connections = int(os.environ.get("MAX_CONNECTIONS", "10000"))
     # Heartbeat, sweeps, and the start-up close of visits a previous process left open.
     housekeeping.ensure_started(app)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     socketio.start_background_task(_watch)
-    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1", max_size=max_connections)
+    socketio.run(app, host=host, port=port, log_output=app.config["ACCESS_LOG"], max_size=app.config["MAX_CONNECTIONS"])
 
 
 if __name__ == "__main__":

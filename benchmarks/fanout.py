@@ -212,10 +212,10 @@ def prepare_data(database_url: str, jwt_secret: str, listeners: int, senders: in
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("APP_ENV", "development")
     from plataforma import create_app
-    from plataforma.auth import issue_session
     from plataforma.extensions import db
     from plataforma.models import Event, EventSession, EventStatus, Project, ProjectStatus
     from plataforma.services import accounts, commit
+    from plataforma.services.tokens import issue_session
 
     app = create_app({"SECRET_KEY": jwt_secret, "JWT_SECRET_KEY": jwt_secret, "FAST_PASSWORD_HASH": True})
     tag = os.urandom(4).hex()

@@ -9,8 +9,13 @@ from flask import Flask, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from plataforma import auth, cli, errors, models, realtime  # noqa: F401  (models: register tables)
 from plataforma import extensions as ext
+from plataforma.api import init_app as init_api
 from plataforma.config import load_config
+from plataforma.moderator import bp as moderator_bp
+from plataforma.realtime.origins import origin_checker
+from plataforma.services import events, redis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,13 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_logging(app)
 
-    proxies = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-
-    from plataforma import auth, cli, errors, models  # noqa: F401  (models: register tables)
-    from plataforma.api import init_app as init_api
-    from plataforma.realtime import redis as realtime_redis
 
     ext.db.init_app(app)
     ext.migrate.init_app(
@@ -75,14 +76,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         content_security_policy_nonce_in=["script-src"],
         referrer_policy="strict-origin-when-cross-origin",
     )
-    realtime_redis.init_app(app)
-    ext.api.init_app(app)
+    redis.init_app(app)
     init_api(app)
     errors.register_error_handlers(app)
     _init_socketio(app)
     cli.init_app(app)
-    from plataforma.moderator import bp as moderator_bp
-
     app.register_blueprint(moderator_bp)
 
     @app.before_request
@@ -93,9 +91,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.teardown_appcontext
     def drop_pending_events(_exc):
-        from plataforma.realtime.broadcast import discard_pending
-
-        discard_pending()
+        events.discard_pending()
 
     return app
 
@@ -114,9 +110,6 @@ def _edge_headers(response):
 
 
 def _init_socketio(app: Flask) -> None:
-    from plataforma import realtime
-    from plataforma.realtime.origins import origin_checker
-
     realtime.init_app(app)
     ext.socketio.init_app(
         app,
@@ -130,5 +123,4 @@ def _init_socketio(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import delete
 
 from plataforma.errors import AppError
 from plataforma.extensions import db
-from plataforma.models import RevokedToken, Role, utcnow
+from plataforma.models import Role
+from plataforma.seed import seed_demo
+from plataforma.services import accounts, commit, tokens
 
 
 def init_app(app: Flask) -> None:
@@ -26,8 +27,6 @@ def init_app(app: Flask) -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role], case_sensitive=False), default="ATTENDEE")
 def create_user_command(email: str, password: str, name: str, role: str) -> None:
     """Create a user with the given role."""
-    from plataforma.services import accounts, commit
-
     if len(password) < 8:
         raise click.BadParameter("must be at least 8 characters", param_hint="--password")
     try:
@@ -43,8 +42,6 @@ def create_user_command(email: str, password: str, name: str, role: str) -> None
 @with_appcontext
 def seed_demo_command() -> None:
     """Create the demo project, event, sessions, stream, rooms, poll, survey, products and accounts (idempotent)."""
-    from plataforma.seed import seed_demo
-
     logins = seed_demo()
     click.echo("Demo data ready. Logins:")
     for role, email, password in logins:
@@ -55,6 +52,6 @@ def seed_demo_command() -> None:
 @with_appcontext
 def prune_tokens_command() -> None:
     """Forget revoked tokens that have expired anyway."""
-    result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
-    db.session.commit()
-    click.echo(f"Pruned {result.rowcount} expired revoked tokens")
+    pruned = tokens.prune_expired()
+    commit()
+    click.echo(f"Pruned {pruned} expired revoked tokens")

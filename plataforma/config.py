@@ -129,8 +129,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),
         # How often open visits left by stopped processes are closed (seconds).
         "VISIT_SWEEP_SECONDS": float(os.environ.get("VISIT_SWEEP_SECONDS", "60")),
-        # A debug-only Socket.IO event that runs pg_sleep (tests of eventlet + psycopg); never in production.
-        "TESTING_SLOW_QUERY_EVENT": env != "production" and _flag("TESTING_SLOW_QUERY_EVENT"),
+        # Process: logging, proxies in front (ProxyFix hops), and the server loop of wsgi.py.
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Every open socket holds one green thread: eventlet's default pool (1,024) caps the audience.
+        "MAX_CONNECTIONS": int(os.environ.get("MAX_CONNECTIONS", "10000")),
+        "ACCESS_LOG": os.environ.get("ACCESS_LOG") == "1",
+        "GC_THRESHOLD": tuple(int(x) for x in os.environ.get("GC_THRESHOLD", "50000,20,100").split(",")),
     }
     if env == "testing":
         config.update(

@@ -1,4 +1,5 @@
-"""Unbound extension instances; ``create_app`` binds them."""
+"""Unbound extension instances; ``create_app`` binds them. (The flask-smorest ``Api`` is
+``plataforma.api.api``: it answers errors with the contract's schema.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -20,8 +20,6 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from webargs.flaskparser import FlaskParser
-
-from plataforma.schemas.base import ErrorSchema
 
 # Deterministic constraint names so Alembic can alter them on every backend.
 NAMING_CONVENTION = {
@@ -35,17 +33,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class PlataformaApi(Api):
-    """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def handle_http_exception(self, error):
-        from plataforma.errors import http_error_response
-
-        return http_error_response(error)
 
 
 class ApiArgumentsParser(FlaskParser):
@@ -91,7 +78,6 @@ SmorestBlueprint.ARGUMENTS_PARSER = ApiArgumentsParser()
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = PlataformaApi()
 jwt = JWTManager()
 limiter = Limiter(key_func=get_remote_address)
 socketio = SocketIO()

@@ -29,6 +29,7 @@ from plataforma.models import (
     SurveyFieldType,
     utcnow,
 )
+from plataforma.services import accounts, commit
 
 DEMO_USERS = [
     (Role.ADMIN, "admin@demo.plataforma.live", "demo-admin-pass", "Ada Admin"),
@@ -39,8 +40,6 @@ DEMO_SLUG = "plataforma-live-demo"
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
-    from plataforma.services import accounts, commit
-
     for role, email, password, name in DEMO_USERS:
         if db.session.scalar(select(Credential).where(Credential.email == email)) is None:
             accounts.create_user(email=email, password=password, name=name, role=role)

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports
 exec .venv/bin/python -m pytest "$@"

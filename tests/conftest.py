@@ -125,9 +125,9 @@ class UserFactory:
         password: str = "password123",
         name: str | None = None,
     ):
-        from plataforma.auth import issue_session
         from plataforma.models import Role
         from plataforma.services import accounts, commit
+        from plataforma.services.tokens import issue_session
 
         self.count += 1
         email = email or f"user{self.count}-{uuid.uuid4().hex[:6]}@example.com"

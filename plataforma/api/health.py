@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from plataforma.extensions import db
-from plataforma.realtime.redis import redis_client
+from plataforma.services.redis import redis_client
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from plataforma.moderator.helpers import iso_utc, long_datetime, short_time
+
 bp = Blueprint("moderator", __name__, url_prefix="/moderator")
 
 
 @bp.record_once
 def _template_filters(state) -> None:
-    from plataforma.moderator.helpers import iso_utc, long_datetime, short_time
-
     state.app.add_template_filter(iso_utc, "iso_utc")
     state.app.add_template_filter(short_time, "short_time")
     state.app.add_template_filter(long_datetime, "long_datetime")

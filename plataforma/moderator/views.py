@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import jsonify, render_template, request
-from flask_jwt_extended import create_access_token
 from sqlalchemy.orm import joinedload
 
 from plataforma.extensions import db
@@ -14,7 +13,7 @@ from plataforma.models import Event, EventSession, EventStatus
 from plataforma.moderator import bp
 from plataforma.moderator.helpers import current_moderator
 from plataforma.schemas.interaction import PollSchema
-from plataforma.services import chat, polls, qa
+from plataforma.services import chat, polls, qa, tokens
 from plataforma.services.visibility import published_events, visible_event, visible_session
 
 EVENTS_PER_PAGE = 50
@@ -125,9 +124,7 @@ def session_polls(actor, session) -> list[dict]:
 
 
 def socket_token(actor) -> str:
-    return create_access_token(
-        identity=str(actor.id), additional_claims={"role": "authenticated"}, expires_delta=SOCKET_TOKEN_LIFETIME
-    )
+    return tokens.issue_access_token(actor, SOCKET_TOKEN_LIFETIME)
 
 
 @bp.get("/socket-token")

@@ -1,10 +1,13 @@
-"""Socket.IO: connection auth, event handlers, viewer counts, broadcasting."""
+"""Socket.IO: connection auth, event handlers, viewer counts, housekeeping.
+
+Importing the package registers the ``@socketio.on`` handlers (before ``socketio.init_app``
+binds the server); the server→client events themselves live in ``plataforma.services.events``.
+"""
 
 from __future__ import annotations
 
+from plataforma.realtime import connections, handlers  # noqa: F401  (handlers: registers @socketio.on handlers)
+
 
 def init_app(app) -> None:
-    """Register the Socket.IO handlers before ``socketio.init_app`` binds the server."""
-    from plataforma.realtime import connections, handlers  # noqa: F401  (registers @socketio.on handlers)
-
     connections.init_app(app)

@@ -8,7 +8,6 @@ counts, broadcasts) goes through Redis.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from plataforma.realtime.presence import MemoryPresence, RedisPresence
+from plataforma.services import tokens
+from plataforma.services.redis import redis_client
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Connection:
     room_events: deque = field(default_factory=deque)
 
     def is_expired(self, now: float | None = None) -> bool:
-        return self.expires_at is not None and (now or time.time()) >= self.expires_at
+        return tokens.is_expired(self.expires_at, now)
 
 
 class Registry:
@@ -73,7 +74,7 @@ class Registry:
 
 def init_app(app) -> None:
     app.extensions["plataforma.connections"] = Registry()
-    client = app.extensions.get("plataforma.redis")
+    client = redis_client(app)
     app.extensions["plataforma.presence"] = (
         MemoryPresence()
         if client is None

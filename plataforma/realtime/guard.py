@@ -17,21 +17,17 @@ import time
 from typing import NoReturn
 
 from flask import current_app, request
-from flask_jwt_extended import decode_token
-from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_socketio import ConnectionRefusedError
-from jwt import ExpiredSignatureError, PyJWTError
 from limits import parse
 from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from plataforma.auth import is_revoked, load_user, revocation_id
 from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
 from plataforma.extensions import db, socketio
-from plataforma.models import Profile, RevokedToken
+from plataforma.models import Profile
 from plataforma.realtime.connections import Connection, registry
-from plataforma.services import commit, visibility
+from plataforma.services import accounts, commit, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +75,12 @@ def authenticate_connection(auth) -> Connection:
     if token is None:
         _refuse("unauthorized", "Authentication required: connect with auth: {token}.")
     try:
-        claims = decode_token(token)
-    except ExpiredSignatureError:
-        _refuse("token_expired", "The token has expired.")
-    except (JWTExtendedException, PyJWTError, ValueError, TypeError):
-        _refuse("invalid_token", "The token is invalid.")
-    if claims.get("type", "access") != "access":
-        _refuse("invalid_token", "An access token is required.")
-    if is_revoked(claims):
-        _refuse("token_revoked", "The token has been revoked.")
-    profile = load_user(claims)
+        claims = tokens.decode(token, "access")
+    except Unauthorized as exc:
+        _refuse(exc.code, exc.message)
+    if tokens.is_revoked(claims):
+        _refuse(tokens.REVOKED, "The token has been revoked.")
+    profile = accounts.user_for_claims(claims)
     if profile is None:
         _refuse("invalid_token", "The token's user does not exist.")
     commit()  # a Supabase token may have provisioned its profile
@@ -96,7 +88,7 @@ def authenticate_connection(auth) -> Connection:
     return Connection(
         sid=request.sid,
         user_id=profile.id,
-        jti=revocation_id(claims),  # Supabase tokens have no jti; see plataforma.auth
+        jti=tokens.revocation_id(claims),  # Supabase tokens have no jti; see services.tokens
         expires_at=float(exp) if exp is not None else None,
     )
 
@@ -108,10 +100,11 @@ def current_actor(conn: Connection) -> Profile:
     """The connection's user, reloaded; SessionEnded if its token no longer holds."""
     if conn.closed:
         raise SessionEnded("The connection is closing.", code="unauthorized")
-    if conn.is_expired():
-        raise SessionEnded("The token has expired; reconnect with a fresh one.", code="token_expired")
-    if conn.jti and db.session.get(RevokedToken, conn.jti) is not None:
-        raise SessionEnded("The token has been revoked.", code="token_revoked")
+    problem = tokens.still_good(conn.jti, conn.expires_at)
+    if problem == tokens.EXPIRED:
+        raise SessionEnded("The token has expired; reconnect with a fresh one.", code=problem)
+    if problem == tokens.REVOKED:
+        raise SessionEnded("The token has been revoked.", code=problem)
     profile = db.session.get(Profile, conn.user_id)
     if profile is None:
         raise SessionEnded("The user no longer exists.", code="unauthorized")

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
-from marshmallow import fields, validate
 
-from plataforma.errors import NotFound, Unauthorized, ValidationFailed
+from plataforma.errors import Unauthorized
 from plataforma.extensions import db, socketio
 from plataforma.realtime import housekeeping, viewers
-from plataforma.realtime.broadcast import session_room
 from plataforma.realtime.connections import Connection, Joined, presence, registry
 from plataforma.realtime.guard import (
     authenticate_connection,
@@ -27,7 +24,6 @@ from plataforma.realtime.guard import (
     require_joined,
 )
 from plataforma.realtime.visits import close_visits, leave_presence, leave_visits
-from plataforma.schemas.base import CamelSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
     PollVoteSchema,
@@ -36,6 +32,7 @@ from plataforma.schemas.interaction import (
     UpvoteSchema,
 )
 from plataforma.services import attendance, chat, commit, polls, qa, visibility
+from plataforma.services.events import session_room
 
 log = logging.getLogger(__name__)
 
@@ -181,25 +178,6 @@ def vote_poll(conn: Connection, actor, data) -> dict:
     payload = polls.poll_payload(poll, viewer_id=actor.id)
     commit()
     return payload
-
-
-# ---------------------------------------------------------------- test hook
-
-
-class SlowQuerySchema(CamelSchema):
-    seconds = fields.Float(required=True, validate=validate.Range(min=0, max=5))
-
-
-@client_event("debug_slow_query", SlowQuerySchema())
-def debug_slow_query(conn: Connection, actor, data) -> dict:
-    """Only with TESTING_SLOW_QUERY_EVENT (never in production): run pg_sleep to prove nothing stalls."""
-    if not current_app.config.get("TESTING_SLOW_QUERY_EVENT"):
-        raise NotFound("Unknown event.", code="unknown_event")
-    if db.session.get_bind().dialect.name != "postgresql":
-        raise ValidationFailed("pg_sleep needs PostgreSQL.")
-    db.session.execute(sa.text("SELECT pg_sleep(:seconds)"), {"seconds": data["seconds"]})
-    db.session.rollback()
-    return {"slept": data["seconds"]}
 
 
 @socketio.on("*")

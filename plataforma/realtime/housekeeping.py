@@ -28,14 +28,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from plataforma.extensions import db, socketio
-from plataforma.models import Profile, RevokedToken, SessionView
+from plataforma.models import Profile, SessionView
 from plataforma.models.users import Role
-from plataforma.realtime import viewers
-from plataforma.realtime.broadcast import emit_now, session_room
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import leave_visits
-from plataforma.services import attendance, commit, visibility
+from plataforma.services import attendance, commit, events, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +89,7 @@ def run_once() -> dict:
 def heartbeat() -> list[str]:
     touched = presence().heartbeat()
     for session_id in touched:
-        emit_now(session_id, "viewer_count", viewers.payload(session_id, presence().count(session_id)))
+        events.viewer_count(session_id, presence().count(session_id))
     return touched
 
 
@@ -110,20 +108,14 @@ def sweep_tokens() -> list[str]:
             gone.append(conn.sid)
         elif conn.jti:
             by_jti.setdefault(conn.jti, []).append(conn.sid)
-    jtis = list(by_jti)
-    for start in range(0, len(jtis), JTI_BATCH):
-        batch = jtis[start : start + JTI_BATCH]
-        for jti in db.session.scalars(sa.select(RevokedToken.jti).where(RevokedToken.jti.in_(batch))):
-            gone.extend(by_jti[jti])
+    for jti in tokens.revoked_ids(by_jti, batch=JTI_BATCH):
+        gone.extend(by_jti[jti])
     for sid in gone:
         try:
             socketio.server.disconnect(sid, namespace="/")
         except Exception:
             log.debug("Could not disconnect %s", sid, exc_info=True)
     return gone
-
-
-sweep_revoked = sweep_tokens  # the name it had when it only looked at revoked tokens
 
 
 # ---------------------------------------------------------------- visibility
@@ -161,17 +153,14 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
             gone = [conn.joined.pop(session_id) for session_id in list(conn.joined) if session_id not in allowed]
             for visit in gone:
                 try:
-                    socketio.server.leave_room(conn.sid, session_room(visit.session_id), namespace="/")
+                    socketio.server.leave_room(conn.sid, events.session_room(visit.session_id), namespace="/")
                 except Exception:
                     log.debug("Could not take %s out of %s", conn.sid, visit.session_id, exc_info=True)
         if not gone:
             continue
         for visit in gone:
             removed.append((conn.sid, str(visit.session_id)))
-            try:
-                socketio.emit("session_unavailable", {"sessionId": str(visit.session_id)}, to=conn.sid)
-            except Exception:
-                log.debug("Could not tell %s", conn.sid, exc_info=True)
+            events.session_unavailable(conn.sid, visit.session_id)
         leave_visits(conn, gone)
     return removed
 
@@ -256,7 +245,7 @@ def shutdown() -> int:
     _end_visits(visits)
     try:
         for session_id in presence().shutdown():
-            emit_now(session_id, "viewer_count", viewers.payload(session_id, presence().count(session_id)))
+            events.viewer_count(session_id, presence().count(session_id))
     except Exception:
         log.exception("Could not take this process's viewers out of the counts")
     return len(conns)

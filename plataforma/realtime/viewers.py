@@ -16,17 +16,13 @@ import threading
 from flask import current_app
 
 from plataforma.extensions import socketio
-from plataforma.realtime.broadcast import emit_now
 from plataforma.realtime.connections import presence
+from plataforma.services import events
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _SCHEDULED = "plataforma.viewer_count_scheduled"
-
-
-def payload(session_id, count: int) -> dict:
-    return {"sessionId": str(session_id), "count": count}
 
 
 def changed(session_id, count: int, *, skip_sid: str | None = None) -> None:
@@ -41,7 +37,7 @@ def changed(session_id, count: int, *, skip_sid: str | None = None) -> None:
         if not immediate:
             scheduled.add(key)
     if immediate:
-        emit_now(session_id, "viewer_count", payload(session_id, count), skip_sid=skip_sid)
+        events.viewer_count(session_id, count, skip_sid=skip_sid)
     else:
         socketio.start_background_task(_send_later, app, key)
 
@@ -54,6 +50,6 @@ def _send_later(app, session_id: str) -> None:
             app.extensions[_SCHEDULED].discard(session_id)
     try:
         with app.app_context():
-            emit_now(session_id, "viewer_count", payload(session_id, presence().count(session_id)))
+            events.viewer_count(session_id, presence().count(session_id))
     except Exception:
         log.exception("Could not send the viewer count of %s", session_id)

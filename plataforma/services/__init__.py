@@ -10,12 +10,12 @@ import uuid
 
 from plataforma.errors import NotFound
 from plataforma.extensions import db
-from plataforma.realtime import broadcast
+from plataforma.services import events
 
 
 def commit() -> None:
     db.session.commit()
-    broadcast.dispatch_pending()
+    events.dispatch_pending()
 
 
 def parse_uuid(value, what: str = "resource") -> uuid.UUID:

@@ -11,12 +11,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.auth import decode_any_token, issue_session, revoke
 from plataforma.errors import Conflict, Forbidden, Unauthorized
 from plataforma.extensions import db
 from plataforma.models import Credential, Profile, Role, utcnow
 from plataforma.schemas.base import clean_text
-from plataforma.services import get_or_404
+from plataforma.services import get_or_404, tokens
 
 BAD_CREDENTIALS = "Invalid email or password."
 
@@ -89,7 +88,7 @@ def sign_up(data: dict) -> tuple[Profile, dict]:
         title=data.get("title"),
     )
     profile.last_login_at = utcnow()
-    return profile, issue_session(profile)
+    return profile, tokens.issue_session(profile)
 
 
 def authenticate(email: str, password: str) -> Profile:
@@ -122,29 +121,28 @@ def _dummy_hash(cheap: bool) -> str:
 def sign_in(email: str, password: str) -> tuple[Profile, dict]:
     profile = authenticate(email, password)
     profile.last_login_at = utcnow()
-    return profile, issue_session(profile)
+    return profile, tokens.issue_session(profile)
 
 
 def refresh_session(refresh_token: str) -> dict:
     """Rotate: the presented refresh token dies, a new pair is issued."""
-    claims = decode_any_token(refresh_token)
-    if claims.get("type") != "refresh":
-        raise Unauthorized("A refresh token is required.", code="invalid_token")
-    profile = db.session.get(Profile, uuid.UUID(claims["sub"]))
-    if profile is None or not revoke(claims):
+    claims = tokens.decode(refresh_token, "refresh")
+    user_id = tokens.user_id(claims)
+    profile = db.session.get(Profile, user_id) if user_id else None
+    if profile is None or not tokens.revoke(claims):
         raise Unauthorized("The refresh token has been used or revoked.", code="token_revoked")
-    return issue_session(profile)
+    return tokens.issue_session(profile)
 
 
 def sign_out(profile: Profile, access_claims: dict, refresh_token: str | None) -> None:
-    revoke(access_claims)
+    tokens.revoke(access_claims)
     if refresh_token:
         try:
-            claims = decode_any_token(refresh_token)
+            claims = tokens.decode(refresh_token, "refresh")
         except Unauthorized:
             return  # an invalid refresh token is already useless
-        if claims.get("type") == "refresh" and claims.get("sub") == str(profile.id):
-            revoke(claims)
+        if claims.get("sub") == str(profile.id):
+            tokens.revoke(claims)
 
 
 def update_profile(actor: Profile, profile_id, changes: dict) -> Profile:
@@ -170,8 +168,21 @@ def _admin_count() -> int:
     return len(db.session.scalars(admins).all())
 
 
-def provision_supabase_user(user_id: uuid.UUID, claims: dict) -> Profile:
-    """First sight of a user authenticated by Supabase: give them credentials and a profile."""
+def user_for_claims(claims: dict) -> Profile | None:
+    """The profile a verified token speaks for; a Supabase user seen for the first time is
+    provisioned (flushed: the caller commits). None when there is no such user."""
+    user_id = tokens.user_id(claims)
+    if user_id is None:
+        return None
+    profile = db.session.get(Profile, user_id)
+    if profile is None and tokens.is_supabase(claims):
+        profile = provision_supabase_user(user_id, claims)
+    return profile
+
+
+def provision_supabase_user(user_id: uuid.UUID, claims: dict) -> Profile | None:
+    """First sight of a user authenticated by Supabase: give them credentials and a profile
+    (flushed, not committed). None when the email is already used by a local account."""
     email = normalise_email(str(claims.get("email") or f"{user_id}@supabase.invalid"))
     metadata = claims.get("user_metadata") or {}
     credential = Credential(id=user_id, email=email, password_hash=None)
@@ -187,5 +198,4 @@ def provision_supabase_user(user_id: uuid.UUID, claims: dict) -> Profile:
             db.session.flush()
     except IntegrityError:
         return None  # email already used by a local account: refuse the token
-    db.session.commit()
     return profile

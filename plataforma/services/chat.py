@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import Message, Profile
-from plataforma.realtime import broadcast
 from plataforma.schemas.interaction import MessageSchema
-from plataforma.services import flood, parse_uuid
+from plataforma.services import events, flood, parse_uuid
 from plataforma.services.visibility import visible_session
 
 MAX_LIMIT = 200
@@ -80,7 +79,7 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     message = Message(session_id=session.id, user_id=actor.id, text=text, user=actor)
     db.session.add(message)
     db.session.flush()
-    broadcast.to_session(session.id, "new_message", message_payload(message))
+    events.new_message(session.id, message_payload(message))
     return message
 
 
@@ -101,9 +100,7 @@ def toggle_pin(actor: Profile, message_id) -> Message:
         raise Conflict("A deleted message cannot be pinned.", code="message_deleted")
     message.is_pinned = not message.is_pinned
     db.session.flush()
-    broadcast.to_session(
-        message.session_id, "message_pinned", {"messageId": str(message.id), "isPinned": message.is_pinned}
-    )
+    events.message_pinned(message.session_id, message.id, message.is_pinned)
     return message
 
 
@@ -115,4 +112,4 @@ def delete_message(actor: Profile, message_id) -> None:
     message.is_deleted = True
     message.is_pinned = False
     db.session.flush()
-    broadcast.to_session(message.session_id, "message_deleted", {"messageId": str(message.id)})
+    events.message_deleted(message.session_id, message.id)

@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import EventSession, Poll, PollOption, PollVote, Profile
-from plataforma.realtime import broadcast
 from plataforma.schemas.interaction import PollSchema
-from plataforma.services import parse_uuid
+from plataforma.services import events, parse_uuid
 from plataforma.services.visibility import visible_session
 
 poll_schema = PollSchema()
@@ -78,7 +77,7 @@ def _queue_update(poll: Poll) -> None:
     def payload() -> dict:  # after the commit: the committed counts
         return poll_payload(db.session.get(Poll, poll_id))
 
-    broadcast.to_session(poll.session_id, "poll_updated", payload)
+    events.poll_updated(poll.session_id, payload)
 
 
 # ---------------------------------------------------------------- reads

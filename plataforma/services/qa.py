@@ -16,9 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from plataforma.errors import Conflict, Forbidden, NotFound
 from plataforma.extensions import db
 from plataforma.models import Profile, Question, QuestionUpvote
-from plataforma.realtime import broadcast
 from plataforma.schemas.interaction import QuestionSchema
-from plataforma.services import parse_uuid
+from plataforma.services import events, parse_uuid
 from plataforma.services.visibility import visible_session
 
 questions_schema = QuestionSchema(many=True)
@@ -40,7 +39,7 @@ def visible_questions_payload(session_id) -> list[dict]:
 
 
 def _queue_update(session_id: uuid.UUID) -> None:
-    broadcast.to_session(session_id, "questions_updated", lambda: visible_questions_payload(session_id))
+    events.questions_updated(session_id, lambda: visible_questions_payload(session_id))
 
 
 def list_questions(

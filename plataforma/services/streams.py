@@ -10,8 +10,7 @@ from sqlalchemy import Select, select
 from plataforma.errors import NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import Event, EventSession, Profile, Stream, StreamSource, StreamStatus, utcnow
-from plataforma.realtime import broadcast
-from plataforma.services import get_or_404, parse_uuid
+from plataforma.services import events, get_or_404, parse_uuid
 from plataforma.services.content import apply_changes, require_admin
 from plataforma.services.visibility import published_events, visible_event
 
@@ -114,7 +113,5 @@ def _set_stream_status(stream: Stream, status: StreamStatus) -> None:
     else:
         stream.started_at = stream.ended_at = None
     stream.status = status
-    payload = {"streamId": str(stream.id), "eventId": str(stream.event_id), "status": status.value}
     session_ids = db.session.scalars(select(EventSession.id).where(EventSession.event_id == stream.event_id))
-    for session_id in session_ids:
-        broadcast.to_session(session_id, "stream_status", payload)
+    events.stream_status(session_ids, stream.id, stream.event_id, status.value)

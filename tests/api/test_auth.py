@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, create_refresh_token
 
 SIGNUP = {"email": "New.User@Example.COM", "password": "correct-horse", "name": "  New\x00 User  "}
 
@@ -160,6 +160,14 @@ def test_expired_token_is_401(client, app, attendee):
     with app.app_context():
         expired = create_access_token(identity=attendee.id, expires_delta=timedelta(seconds=-30))
     response = client.get("/api/auth/me", headers=bearer(expired))
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "token_expired"
+
+
+def test_an_expired_refresh_token_is_401_token_expired(client, app, attendee):
+    with app.app_context():
+        expired = create_refresh_token(identity=attendee.id, expires_delta=timedelta(seconds=-30))
+    response = client.post("/api/auth/refresh", json={"refresh_token": expired})
     assert response.status_code == 401
     assert response.json["error"]["code"] == "token_expired"
 

@@ -31,9 +31,10 @@ def free_port() -> int:
 
 
 class Server:
-    """``python wsgi.py`` on a free port; ``stop()`` always ends it."""
+    """``python wsgi.py`` (or another entry ``script``) on a free port; ``stop()`` always ends it."""
 
-    def __init__(self, database_url: str, **env):
+    def __init__(self, database_url: str, *, script: str = "wsgi.py", **env):
+        self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
@@ -57,7 +58,7 @@ class Server:
 
     def start(self) -> Server:
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, self.script], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(database_url):
-    server = Server(database_url, TESTING_SLOW_QUERY_EVENT="1").start()
+    server = Server(database_url, script="tests/realtime/slow_query.py").start()
     yield server
     server.stop()
 

@@ -133,7 +133,7 @@ def test_an_unknown_event_is_answered(sio, attendee):
     assert answer["ok"] is False and answer["error"]["code"] == "unknown_event"
 
 
-def test_the_slow_query_hook_is_off_by_default(sio, attendee):
+def test_the_test_only_slow_query_event_is_not_in_the_package(sio, attendee):
     answer = sio(attendee).ack("debug_slow_query", {"seconds": 0})
     assert answer["ok"] is False and answer["error"]["code"] == "unknown_event"
 

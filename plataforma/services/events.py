@@ -1,0 +1,116 @@
+"""Every server→client Socket.IO event: one function per event, its name and payload shape here.
+
+Nothing else in the package calls ``socketio.emit``. Most events describe a change
+to the database: they are *queued* while a service changes data and emitted only
+after the surrounding transaction commits (:func:`plataforma.services.commit`
+calls :func:`dispatch_pending`), so a change that fails to persist is never
+broadcast; a rollback drops the queue. A payload may be a callable, evaluated
+after the commit so that it reads the committed state (e.g. the whole visible
+question list). State that does not live in the database (viewer counts, a socket
+taken out of a room) is emitted at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plataforma.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+
+_KEY = "plataforma.pending_emits"
+
+Payload = dict | list | Callable[[], Any]
+
+
+def session_room(session_id) -> str:
+    """The Socket.IO room of a session: everyone who joined it hears its events."""
+    return f"session:{session_id}"
+
+
+# ---------------------------------------------------------------- room events, after commit
+
+
+def new_message(session_id, message: dict) -> None:
+    """``new_message``: the Message JSON of a chat message just posted."""
+    _queue(session_id, "new_message", message)
+
+
+def message_pinned(session_id, message_id, is_pinned: bool) -> None:
+    """``message_pinned``: ``{messageId, isPinned}``."""
+    _queue(session_id, "message_pinned", {"messageId": str(message_id), "isPinned": is_pinned})
+
+
+def message_deleted(session_id, message_id) -> None:
+    """``message_deleted``: ``{messageId}``."""
+    _queue(session_id, "message_deleted", {"messageId": str(message_id)})
+
+
+def questions_updated(session_id, questions: Callable[[], list]) -> None:
+    """``questions_updated``: the room's whole visible question list, read after the commit."""
+    _queue(session_id, "questions_updated", questions)
+
+
+def poll_updated(session_id, poll: Callable[[], dict]) -> None:
+    """``poll_updated``: the Poll JSON (no ``userVoteOptionId``), read after the commit."""
+    _queue(session_id, "poll_updated", poll)
+
+
+def stream_status(session_ids: Iterable, stream_id, event_id, status: str) -> None:
+    """``stream_status`` to every session room of the stream's event: ``{streamId, eventId, status}``."""
+    payload = {"streamId": str(stream_id), "eventId": str(event_id), "status": status}
+    for session_id in session_ids:
+        _queue(session_id, "stream_status", payload)
+
+
+# ---------------------------------------------------------------- immediate events
+
+
+def viewer_count(session_id, count: int, *, skip_sid: str | None = None) -> None:
+    """``viewer_count``: ``{sessionId, count}``, sent now (the count does not live in the database)."""
+    _emit_now("viewer_count", {"sessionId": str(session_id), "count": count}, session_room(session_id), skip_sid)
+
+
+def session_unavailable(sid: str, session_id) -> None:
+    """``session_unavailable`` to one socket taken out of a session it may no longer see: ``{sessionId}``."""
+    _emit_now("session_unavailable", {"sessionId": str(session_id)}, sid)
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _queue(session_id, event: str, payload: Payload) -> None:
+    """Emit ``event`` to the session's room once the current transaction has committed."""
+    db.session.info.setdefault(_KEY, []).append((event, payload, session_room(session_id)))
+
+
+def discard_pending() -> None:
+    db.session.info.pop(_KEY, None)
+
+
+def dispatch_pending() -> None:
+    """Emit everything queued; called right after a successful commit."""
+    pending = db.session.info.pop(_KEY, [])
+    for event, payload, room in pending:
+        data = payload() if callable(payload) else payload
+        try:
+            socketio.emit(event, data, to=room)
+        except Exception:  # a broken queue must not turn a committed change into an error
+            log.exception("Could not emit %s to %s", event, room)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _drop_on_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def _emit_now(event: str, payload: dict, to: str, skip_sid: str | None = None) -> None:
+    try:
+        socketio.emit(event, payload, to=to, skip_sid=skip_sid)
+    except Exception:
+        log.exception("Could not emit %s to %s", event, to)
