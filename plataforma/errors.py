@@ -85,6 +85,7 @@ HTTP_MESSAGES = {
     404: "The requested resource was not found.",
     405: "The method is not allowed for this URL.",
     413: "The request body is larger than 1 MiB.",
+    415: "Send the request body as JSON, with Content-Type: application/json.",
     429: "Too many requests; slow down and retry later.",
     500: "An unexpected error occurred.",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
+from werkzeug.exceptions import UnsupportedMediaType
 
 # First: ``plataforma.extensions`` sets the arguments parser the blueprints below are built with.
 from plataforma import extensions
@@ -85,7 +86,17 @@ def _apply_limits() -> None:
     _limited = True
 
 
+def require_json_body() -> None:
+    """A body sent to the API must be JSON: otherwise 415, not "every field is missing"."""
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"} or not request.path.startswith("/api/"):
+        return
+    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType()
+
+
 def init_app(app) -> None:
+    app.before_request(require_json_body)
     api.init_app(app)
     _apply_limits()
     for module in MODULES:
