@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
@@ -14,6 +17,7 @@ from plataforma.api import (
     events,
     health,
     messages,
+    openapi,
     polls,
     profiles,
     projects,
@@ -50,6 +54,13 @@ class PlataformaApi(Api):
     """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def document(self) -> dict:
+        """The OpenAPI document as served: flask-smorest's, completed by :func:`openapi.finish`."""
+        return openapi.finish(copy.deepcopy(self.spec.to_dict()))  # apispec hands out its live state
+
+    def _openapi_json(self):
+        return current_app.response_class(json.dumps(self.document(), indent=2), mimetype="application/json")
 
     def handle_http_exception(self, error):
         return http_error_response(error)
