@@ -21,7 +21,7 @@ _validators: dict[tuple[int, str], tuple[dict, dict]] = {}
 def _document(app) -> dict:
     key = (id(app.url_map), "doc")
     if key not in _validators:
-        from plataforma.extensions import api
+        from plataforma.api import api
 
         with app.app_context():
             _validators[key] = (api.document(), {})

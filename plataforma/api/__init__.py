@@ -22,6 +22,7 @@ from plataforma.api import (
     profiles,
     projects,
     questions,
+    reference,
     rooms,
     sessions,
     streams,
@@ -112,3 +113,4 @@ def init_app(app) -> None:
     _apply_limits()
     for module in MODULES:
         api.register_blueprint(module.blp)
+    app.register_blueprint(reference.bp)
