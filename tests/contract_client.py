@@ -21,7 +21,7 @@ _validators: dict[tuple[int, str], tuple[dict, dict]] = {}
 def _document(app) -> dict:
     key = (id(app.url_map), "doc")
     if key not in _validators:
-        from plataforma.api import api
+        from plataforma.api.openapi import api
 
         with app.app_context():
             _validators[key] = (api.document(), {})
@@ -68,3 +68,53 @@ class ContractCheckingClient(FlaskClient):
         if response.mimetype == "application/json" or response.status_code == 204:
             check_response(self.application, request.method, request.path, response)
         return response
+
+
+# ---------------------------------------------------------------- Socket.IO
+
+
+def _socket_validator(app, key: str, schema: dict):
+    doc, cache = _document(app)
+    validator = cache.get(("socket", key))
+    if validator is None:
+        validator = OAS30Validator({**schema, "components": doc["components"]})
+        cache[("socket", key)] = validator
+    return validator
+
+
+def _check(validator, value, what: str) -> None:
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{what} does not match the socket contract: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path)) or '(payload)'}: {e.message[:200]}" for e in errors[:5]
+    )
+
+
+def check_server_event(app, name: str, args: list) -> None:
+    """A server → client event: named in plataforma.schemas.socket, payload as declared there."""
+    from plataforma.schemas import socket
+
+    spec = socket.SERVER_EVENTS.get(name)
+    assert spec is not None, f"the server sent {name!r}, which the socket contract (schemas/socket.py) does not name"
+    names = app.extensions["plataforma.socket_schemas"]
+    schema = {"$ref": f"#/components/schemas/{names[spec.payload]}"}
+    if spec.many:
+        schema = {"type": "array", "items": schema}
+    _check(_socket_validator(app, f"event:{name}", schema), args[0] if args else None, f"event {name}")
+
+
+def check_ack(app, event: str, ack) -> None:
+    """A client event's acknowledgement: ``{ok: true, data}`` as declared, or ``{ok: false, error}``."""
+    from plataforma.schemas import socket
+
+    assert isinstance(ack, dict) and isinstance(ack.get("ok"), bool), f"ack of {event}: {ack!r}"
+    if not ack["ok"]:
+        error = {"$ref": "#/components/schemas/ErrorDetail"}
+        _check(_socket_validator(app, "ack:error", error), ack.get("error"), f"error ack of {event}")
+        return
+    spec = socket.CLIENT_EVENTS.get(event)
+    assert spec is not None, f"{event!r} was acknowledged with ok, but the socket contract does not name it"
+    names = app.extensions["plataforma.socket_schemas"]
+    schema = {"$ref": f"#/components/schemas/{names[spec.ack]}"} if spec.ack else {"nullable": True}
+    if spec.ack_many:
+        schema = {"type": "array", "items": schema}
+    _check(_socket_validator(app, f"ack:{event}", schema), ack.get("data"), f"ack of {event}")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-import json
-
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
 # First: ``plataforma.extensions`` sets the arguments parser the blueprints below are built with.
 from plataforma import extensions
 from plataforma.api import (
+    asyncapi,
     auth,
     events,
     health,
     messages,
-    openapi,
     polls,
     profiles,
     projects,
@@ -28,8 +24,7 @@ from plataforma.api import (
     streams,
     surveys,
 )
-from plataforma.errors import http_error_response
-from plataforma.schemas.base import ErrorSchema
+from plataforma.api.openapi import api
 from plataforma.services import tokens
 
 # Route modules of the contract, in the order they appear in SPEC §6.
@@ -49,25 +44,6 @@ MODULES = [
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health}
-
-
-class PlataformaApi(Api):
-    """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def document(self) -> dict:
-        """The OpenAPI document as served: flask-smorest's, completed by :func:`openapi.finish`."""
-        return openapi.finish(copy.deepcopy(self.spec.to_dict()))  # apispec hands out its live state
-
-    def _openapi_json(self):
-        return current_app.response_class(json.dumps(self.document(), indent=2), mimetype="application/json")
-
-    def handle_http_exception(self, error):
-        return http_error_response(error)
-
-
-api = PlataformaApi()
 
 
 def user_or_ip() -> str:
@@ -113,4 +89,5 @@ def init_app(app) -> None:
     _apply_limits()
     for module in MODULES:
         api.register_blueprint(module.blp)
+    app.extensions["plataforma.socket_schemas"] = asyncapi.register_schemas(api)
     app.register_blueprint(reference.bp)

@@ -18,10 +18,17 @@ and what code generators rely on (``openapi-typescript`` + ``tsc --strict`` is c
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Iterator
 
 from flask import current_app
+from flask_smorest import Api
+
+from plataforma.errors import http_error_response
+from plataforma.schemas import socket
+from plataforma.schemas.base import ErrorSchema
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_DESCRIPTIONS = {
@@ -143,6 +150,8 @@ def _error_responses(doc: dict) -> None:
 def _require_response_fields(doc: dict) -> None:
     schemas = doc.get("components", {}).get("schemas", {})
     responses, requests = schema_usage(doc)
+    names = current_app.extensions.get("plataforma.socket_schemas", {})
+    responses |= _closure({names[cls] for cls in socket.output_schemas() if cls in names}, schemas)
     for name in responses - requests:
         schema = schemas[name]
         if schema.get("type") == "object" and schema.get("properties"):
@@ -157,3 +166,22 @@ def finish(doc: dict) -> dict:
     _error_responses(doc)
     _require_response_fields(doc)
     return doc
+
+
+class PlataformaApi(Api):
+    """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def document(self) -> dict:
+        """The OpenAPI document as served: flask-smorest's, completed by :func:`finish`."""
+        return finish(copy.deepcopy(self.spec.to_dict()))  # apispec hands out its live state
+
+    def _openapi_json(self):
+        return current_app.response_class(json.dumps(self.document(), indent=2), mimetype="application/json")
+
+    def handle_http_exception(self, error):
+        return http_error_response(error)
+
+
+api = PlataformaApi()

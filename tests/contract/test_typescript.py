@@ -1,4 +1,5 @@
-"""The OpenAPI document generates a strict TypeScript client (openapi-typescript + tsc --strict).
+"""The OpenAPI document and the socket declarations type a strict TypeScript client (openapi-typescript,
+socket.io-client, tsc --strict).
 
 The pinned tools are installed from tests/contract/typescript/package-lock.json with ``npm ci``
 (the npm registry), the document is taken from the app as served, and ``client.ts`` — code an SPA
@@ -41,6 +42,7 @@ def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
 def test_the_openapi_document_generates_a_strict_typescript_client(client, toolchain):
     (toolchain / "openapi.json").write_text(json.dumps(client.get("/api/openapi.json").get_json()))
     generated = _run(toolchain, "openapi-typescript", "openapi.json", "-o", "generated/api.d.ts")
+    (toolchain / "generated" / "socket-events.d.ts").write_text(client.get("/api/socket-events.d.ts").get_data(True))
     assert generated.returncode == 0, generated.stdout + generated.stderr
     types = (toolchain / "generated" / "api.d.ts").read_text()
     assert "operationId" not in types and "messagesPostMessage: {" in types  # operations are named
@@ -54,6 +56,8 @@ def test_a_required_field_removed_from_a_response_would_break_the_client(client,
     doc = client.get("/api/openapi.json").get_json()
     doc["components"]["schemas"]["Message"].pop("required")
     (toolchain / "loose.json").write_text(json.dumps(doc))
+    (toolchain / "generated").mkdir(exist_ok=True)
+    (toolchain / "generated" / "socket-events.d.ts").write_text(client.get("/api/socket-events.d.ts").get_data(True))
     assert _run(toolchain, "openapi-typescript", "loose.json", "-o", "generated/api.d.ts").returncode == 0
     checked = _run(toolchain, "tsc", "--strict", "--noEmit", "--target", "es2022", "--moduleResolution", "bundler",
                    "--module", "esnext", "client.ts")  # fmt: skip

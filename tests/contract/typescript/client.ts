@@ -44,3 +44,25 @@ export function streamState(s: Schemas["Stream"]): string {
 export function bearer(r: Json<operations["authSignin"]["responses"][200]>): string {
   return `Bearer ${r.session.access_token}; expires ${r.session.expires_at}`;
 }
+
+// Socket.IO, typed by /api/socket-events.d.ts (saved as generated/socket-events.d.ts).
+import { io, type Socket } from "socket.io-client";
+import type { ClientToServerEvents, EventMeta, ServerToClientEvents } from "./generated/socket-events";
+
+export function live(token: string, sessionId: string): Socket<ServerToClientEvents, ClientToServerEvents> {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ auth: { token } });
+  socket.on("new_message", (message, meta?: EventMeta) => {
+    renderMessage(message);
+    if (meta) console.log(meta.seq);
+  });
+  socket.on("viewer_count", ({ sessionId: id, count }) => console.log(id, count + 1));
+  socket.on("questions_updated", (questions) => questions.map((q) => q.upvotes.toFixed()));
+  socket.emit("join_session", { sessionId }, (answer) => {
+    if (answer.ok) console.log(answer.data.viewerCount.toFixed());
+    else console.error(answer.error.code);
+  });
+  socket.emit("send_message", { sessionId, text: "hello" }, (answer) => {
+    if (answer.ok) renderMessage(answer.data);
+  });
+  return socket;
+}
