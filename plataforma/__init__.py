@@ -65,6 +65,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         supports_credentials=False,
         always_send=False,
         max_age=600,
+        # Let an SPA read when to retry and how much budget is left.
+        expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
     ext.talisman.init_app(
         app,

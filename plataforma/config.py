@@ -6,11 +6,14 @@ default or weak secrets.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 
 MIN_SECRET_BYTES = 32
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
 
 
 class ConfigError(RuntimeError):
@@ -29,7 +32,7 @@ def _csv(name: str, default: str) -> list[str]:
     return [part.strip().rstrip("/") for part in raw.split(",") if part.strip()]
 
 
-def _secret(name: str, env: str) -> str:
+def _secret(name: str, env: str, instance_path: str) -> str:
     value = os.environ.get(name, "")
     if env == "production":
         if len(value.encode()) < MIN_SECRET_BYTES or value.lower() in {"changeme", "secret", "dev"}:
@@ -37,8 +40,55 @@ def _secret(name: str, env: str) -> str:
                 f"{name} must be set to a random value of at least {MIN_SECRET_BYTES} bytes in production"
             )
         return value
-    # Development and tests: a fresh random key per start unless one is given.
-    return value or secrets.token_hex(MIN_SECRET_BYTES)
+    if value:
+        return value
+    if env == "testing":
+        return secrets.token_hex(MIN_SECRET_BYTES)  # each test app is a fresh world
+    # Development: generated once and kept under instance/ (git-ignored), so a restart does not
+    # sign out the SPA and the dashboard.
+    return _development_secrets(instance_path)[name]
+
+
+DEV_SECRETS_FILE = "dev-secrets.json"
+
+
+def _read_secrets(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(stored, dict) and all(
+        isinstance(stored.get(k), str) and len(stored[k]) >= MIN_SECRET_BYTES for k in SECRET_NAMES
+    )
+    return stored if ok else None
+
+
+def _development_secrets(instance_path: str) -> dict:
+    path = os.path.join(instance_path, DEV_SECRETS_FILE)
+    stored = _read_secrets(path)
+    if stored is not None:
+        return stored
+    stored = {name: secrets.token_hex(MIN_SECRET_BYTES) for name in SECRET_NAMES}
+    try:
+        os.makedirs(instance_path, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".dev-secrets.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(stored, fh)
+            try:
+                os.link(tmp, path)  # atomic and exclusive: two processes starting at once agree
+            except FileExistsError:
+                winner = _read_secrets(path)
+                if winner is not None:
+                    return winner
+                os.replace(tmp, path)  # an unreadable leftover: replace it
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise ConfigError(f"cannot keep development keys in {path}: {exc}") from exc
+    return stored
 
 
 def _engine_options(url: str) -> dict:
@@ -71,8 +121,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "APP_ENV": env,
         "TESTING": env == "testing",
         "DEBUG": False,
-        "SECRET_KEY": _secret("SECRET_KEY", env),
-        "JWT_SECRET_KEY": _secret("JWT_SECRET_KEY", env),
+        "SECRET_KEY": _secret("SECRET_KEY", env, instance_path),
+        "JWT_SECRET_KEY": _secret("JWT_SECRET_KEY", env, instance_path),
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("PORT", "3000")),
         # Database

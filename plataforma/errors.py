@@ -85,6 +85,7 @@ HTTP_MESSAGES = {
     404: "The requested resource was not found.",
     405: "The method is not allowed for this URL.",
     413: "The request body is larger than 1 MiB.",
+    415: "Send the request body as JSON, with Content-Type: application/json.",
     429: "Too many requests; slow down and retry later.",
     500: "An unexpected error occurred.",
 }
@@ -113,16 +114,25 @@ def _render(status: int, code: str, message: str, fields: dict | None = None, he
 
 
 def flatten_validation_messages(messages: dict) -> dict:
-    """webargs nests errors by location (``{"json": {...}, "query": {...}}``)."""
+    """webargs nests errors by location (``{"json": {...}, "query": {...}}``) and marshmallow by
+    field, list index and nested field; the contract's ``fields`` maps one name to a list of
+    messages, so nested problems get dotted names: ``options.1``, ``fields.0.question``."""
     fields: dict = {}
     for location, errors in messages.items():
         if isinstance(errors, dict):
-            for name, problems in errors.items():
-                key = "body" if name == "_schema" else name
-                fields[key] = problems
+            _flatten_into(fields, errors, "")
         else:  # e.g. {"json": ["Invalid JSON body."]}
-            fields["body" if location in {"json", "form"} else location] = errors
+            fields["body" if location in {"json", "form"} else location] = list(errors)
     return fields
+
+
+def _flatten_into(fields: dict, errors: dict, prefix: str) -> None:
+    for name, problems in errors.items():
+        key = prefix + ("body" if name == "_schema" and not prefix else str(name))
+        if isinstance(problems, dict):
+            _flatten_into(fields, problems, key + ".")
+        else:
+            fields.setdefault(key.removesuffix("._schema"), []).extend(problems)
 
 
 def http_error_response(error: HTTPException):

@@ -1,5 +1,5 @@
 """Unbound extension instances; ``create_app`` binds them. (The flask-smorest ``Api`` is
-``plataforma.api.api``: it answers errors with the contract's schema.)"""
+``plataforma.api.openapi.api``: it answers errors with the contract's schema.)"""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from plataforma import create_app
 from plataforma.config import normalise_database_url
 from plataforma.extensions import db
+from tests.contract_client import ContractCheckingClient
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -84,6 +85,7 @@ def make_app(database_url):
         config = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url}
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = ContractCheckingClient  # every /api response is checked against the OpenAPI document
         apps.append(app)
         return app
 

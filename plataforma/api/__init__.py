@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import Api
+from werkzeug.exceptions import UnsupportedMediaType
 
 # First: ``plataforma.extensions`` sets the arguments parser the blueprints below are built with.
 from plataforma import extensions
 from plataforma.api import (
+    asyncapi,
     auth,
     events,
     health,
@@ -17,13 +18,13 @@ from plataforma.api import (
     profiles,
     projects,
     questions,
+    reference,
     rooms,
     sessions,
     streams,
     surveys,
 )
-from plataforma.errors import http_error_response
-from plataforma.schemas.base import ErrorSchema
+from plataforma.api.openapi import api
 from plataforma.services import tokens
 
 # Route modules of the contract, in the order they appear in SPEC §6.
@@ -43,18 +44,6 @@ MODULES = [
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health}
-
-
-class PlataformaApi(Api):
-    """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def handle_http_exception(self, error):
-        return http_error_response(error)
-
-
-api = PlataformaApi()
 
 
 def user_or_ip() -> str:
@@ -85,8 +74,20 @@ def _apply_limits() -> None:
     _limited = True
 
 
+def require_json_body() -> None:
+    """A body sent to the API must be JSON: otherwise 415, not "every field is missing"."""
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"} or not request.path.startswith("/api/"):
+        return
+    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType()
+
+
 def init_app(app) -> None:
+    app.before_request(require_json_body)
     api.init_app(app)
     _apply_limits()
     for module in MODULES:
         api.register_blueprint(module.blp)
+    app.extensions["plataforma.socket_schemas"] = asyncapi.register_schemas(api)
+    app.register_blueprint(reference.bp)

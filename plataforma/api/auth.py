@@ -56,6 +56,7 @@ def signin(data):
 @blp.route("/refresh", methods=["POST"])
 @blp.arguments(RefreshSchema)
 @blp.response(200, RefreshResponseSchema)
+@blp.alt_response(401, description="The refresh token is invalid, expired or already used")
 @blp.doc(security=PUBLIC)
 def refresh(data):
     """Trade a refresh token for a new token pair; the old refresh token dies."""

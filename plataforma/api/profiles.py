@@ -36,6 +36,7 @@ def get_profile(profile_id):
 @login_required
 @blp.arguments(ProfileSchema(partial=True))
 @blp.response(200, ProfileWithEmailSchema)
+@blp.alt_response(409, description="The last admin cannot be demoted (`last_admin`)")
 def update_profile(changes, profile_id):
     """Change your own profile; admins change anyone's, and only admins change roles."""
     profile = accounts.update_profile(current_user, profile_id, changes)

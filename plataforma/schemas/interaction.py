@@ -92,8 +92,7 @@ class PollSchema(CamelSchema):
     user_vote_option_id = fields.UUID(allow_none=True)
 
 
-class SurveyFieldSchema(CamelSchema):
-    id = fields.UUID(dump_only=True)
+class SurveyFieldCreateSchema(CamelSchema):
     question = Text(required=True, min_length=1, max_length=SURVEY_QUESTION_MAX)
     type = Enum(SurveyFieldType, required=True)
     options = fields.List(
@@ -113,6 +112,14 @@ class SurveyFieldSchema(CamelSchema):
             )
         if data.get("type") in (SurveyFieldType.RATING, SurveyFieldType.TEXT) and options is not None:
             raise ma.ValidationError("Only CHOICE fields take options.", field_name="options")
+
+
+class SurveyFieldSchema(CamelSchema):
+    id = fields.UUID()
+    question = fields.String()
+    type = Enum(SurveyFieldType)
+    options = fields.List(fields.String(), allow_none=True)
+    required = fields.Boolean()
 
 
 class SurveySchema(CamelSchema):
@@ -204,7 +211,7 @@ class SurveyCreateSchema(CamelSchema):
     title = Text(required=True, min_length=1, max_length=SURVEY_TITLE_MAX)
     is_active = StrictBoolean(load_default=True)
     fields = fields.List(
-        fields.Nested(SurveyFieldSchema), required=True, validate=validate.Length(min=1, max=SURVEY_MAX_FIELDS)
+        fields.Nested(SurveyFieldCreateSchema), required=True, validate=validate.Length(min=1, max=SURVEY_MAX_FIELDS)
     )
 
 

@@ -30,7 +30,7 @@ def _require_admin(actor: Profile) -> None:
 
 
 def create_survey(actor: Profile, session_id, title: str, fields: list[dict], is_active: bool = True) -> Survey:
-    """``fields`` as loaded by :class:`SurveyFieldSchema` (question, type, options, required)."""
+    """``fields`` as loaded by :class:`SurveyFieldCreateSchema` (question, type, options, required)."""
     _require_admin(actor)
     session = visible_session(actor, session_id)
     survey = Survey(session_id=session.id, title=title, is_active=bool(is_active))

@@ -1,5 +1,7 @@
 """CLI commands and configuration rules."""
 
+import stat
+
 import pytest
 from sqlalchemy import func, select
 
@@ -79,12 +81,34 @@ def test_production_refuses_default_or_weak_secrets(monkeypatch, tmp_path, missi
         create_app()
 
 
-def test_development_generates_random_secrets(monkeypatch, tmp_path):
+def test_development_keys_are_generated_once_and_kept(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     monkeypatch.delenv("APP_ENV", raising=False)
     first, second = load_config(str(tmp_path)), load_config(str(tmp_path))
-    assert first["SECRET_KEY"] != second["SECRET_KEY"]
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]  # a restart keeps everyone signed in
+    assert first["JWT_SECRET_KEY"] == second["JWT_SECRET_KEY"] != first["SECRET_KEY"]
     assert len(first["JWT_SECRET_KEY"]) >= 32
+    stored = tmp_path / "dev-secrets.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["dev-secrets.json"]  # no temporary files left
+    stored.write_text("{not json")  # a damaged file is replaced, not fatal
+    third = load_config(str(tmp_path))
+    assert third["SECRET_KEY"] != first["SECRET_KEY"] and load_config(str(tmp_path)) == third
+    other = tmp_path / "elsewhere"
+    assert load_config(str(other))["SECRET_KEY"] != third["SECRET_KEY"]  # per instance folder
+
+
+def test_given_keys_win_and_tests_get_fresh_ones(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+    monkeypatch.delenv("APP_ENV", raising=False)
+    assert load_config(str(tmp_path))["SECRET_KEY"] == "s" * 40
+    monkeypatch.setenv("APP_ENV", "testing")
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.delenv("JWT_SECRET_KEY")
+    assert load_config(str(tmp_path))["SECRET_KEY"] != load_config(str(tmp_path))["SECRET_KEY"]
+    assert not (tmp_path / "dev-secrets.json").exists()
 
 
 def test_environment_variables_are_read(monkeypatch, tmp_path):

@@ -55,6 +55,16 @@ def test_cors_allows_the_configured_origin_only(make_app):
     assert "Access-Control-Allow-Origin" not in simple.headers
 
 
+def test_cors_lets_the_spa_read_rate_limit_headers(make_app):
+    client = make_app(CORS_ORIGINS=["https://app.example.com"], API_RATE_LIMIT="1 per minute").test_client()
+    headers = {"Origin": "https://app.example.com"}
+    client.get("/api/events", headers=headers)
+    limited = client.get("/api/events", headers=headers)
+    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    exposed = {h.strip().lower() for h in limited.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= exposed
+
+
 @pytest.mark.parametrize("path", ["/health", "/api/openapi.json", "/api/nope"])
 def test_security_headers_on_every_response(client, path):
     response = client.get(path)

@@ -96,3 +96,26 @@ def test_database_down_is_503(make_app, tmp_path, backend):
     assert health.json == {"status": "unavailable", "database": "down", "redis": "disabled"}
     signin = client.post("/api/auth/signin", json={"email": "a@b.io", "password": "whatever1"})
     assert_error(signin, 503, "service_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        ('{"email": "a@b.c", "password": "12345678"}', "text/plain"),
+        ("email=a%40b.c&password=12345678", "application/x-www-form-urlencoded"),
+        ('{"email": "a@b.c", "password": "12345678"}', None),
+    ],
+)
+def test_a_body_that_is_not_json_is_415_saying_to_send_json(client, data, content_type):
+    response = client.post("/api/auth/signin", data=data, content_type=content_type)
+    error = assert_error(response, 415, "unsupported_media_type")
+    assert "application/json" in error["message"]
+
+
+def test_json_with_a_charset_and_bodiless_posts_are_accepted(client):
+    response = client.post(
+        "/api/auth/signin",
+        data='{"email": "nobody@example.com", "password": "12345678"}',
+        content_type="application/json; charset=utf-8",
+    )
+    assert_error(response, 401, "invalid_credentials")

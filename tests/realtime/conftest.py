@@ -11,6 +11,7 @@ from flask_socketio.test_client import SocketIOTestClient
 from socketio import packet
 
 from plataforma.extensions import socketio
+from tests.contract_client import check_ack, check_server_event
 
 IN_CI = bool(os.environ.get("CI"))
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -35,8 +36,18 @@ class RecordingClient(SocketIOTestClient):
             self.socketio.server._send_packet = send
 
     def ack(self, event: str, *args) -> dict:
-        """Emit ``event`` and return its acknowledgement."""
-        return self.emit(event, *args, callback=True)
+        """Emit ``event`` and return its acknowledgement (checked against the socket contract)."""
+        answer = self.emit(event, *args, callback=True)
+        if answer is not None:
+            check_ack(self.app, event, answer)
+        return answer
+
+    def get_received(self, namespace=None):
+        """Every event received is checked against the socket contract (plataforma/schemas/socket.py)."""
+        received = super().get_received(namespace)
+        for item in received:
+            check_server_event(self.app, item["name"], item["args"])
+        return received
 
     def events(self, name: str) -> list:
         """Payloads of the ``name`` events received since the last call (others are kept)."""

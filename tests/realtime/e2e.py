@@ -70,8 +70,9 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        output = self.output()  # before stop() removes the log
         self.stop()
-        raise RuntimeError(f"wsgi.py did not answer /health within {START_TIMEOUT} s:\n{self.output()}")
+        raise RuntimeError(f"wsgi.py did not answer /health within {START_TIMEOUT} s:\n{output}")
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")[-5000:]

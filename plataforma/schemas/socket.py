@@ -1,0 +1,127 @@
+"""The Socket.IO contract as data: every client event (payload and acknowledgement) and every
+server event (payload), with the schemas REST uses wherever the shapes are the same.
+
+``/api/asyncapi.json`` and ``/api/socket-events.d.ts`` are generated from this catalogue (see
+``plataforma/api/asyncapi.py``); a test checks that it names every event the server handles or
+emits, so it cannot fall behind the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import Schema, fields
+
+from plataforma.schemas.base import CamelSchema
+from plataforma.schemas.interaction import (
+    MessageCreateSchema,
+    MessageSchema,
+    PollSchema,
+    PollVoteSchema,
+    QuestionSchema,
+    QuestionViewSchema,
+    SessionRefSchema,
+    UpvoteSchema,
+)
+
+# ---------------------------------------------------------------- payloads only sockets carry
+
+
+class RoomAckSchema(CamelSchema):
+    """The acknowledgement of ``join_session`` / ``leave_session``."""
+
+    session_id = fields.UUID()
+    viewer_count = fields.Integer()
+
+
+class ViewerCountSchema(CamelSchema):
+    session_id = fields.UUID()
+    count = fields.Integer()
+
+
+class MessagePinnedSchema(CamelSchema):
+    message_id = fields.UUID()
+    is_pinned = fields.Boolean()
+
+
+class MessageDeletedSchema(CamelSchema):
+    message_id = fields.UUID()
+
+
+class StreamStatusSchema(CamelSchema):
+    stream_id = fields.UUID()
+    event_id = fields.UUID()
+    status = fields.String()
+
+
+class SessionUnavailableSchema(CamelSchema):
+    session_id = fields.UUID()
+
+
+class RoomPollSchema(PollSchema):
+    """``poll_updated``: the Poll as the whole room sees it (without the caller's own vote)."""
+
+    class Meta(CamelSchema.Meta):
+        exclude = ("user_vote_option_id",)
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """client → server: ``name`` with a payload and an ack callback, answered ``{ok: true, data}`` or an error."""
+
+    payload: type[Schema]
+    ack: type[Schema] | None
+    summary: str
+    ack_many: bool = False
+
+
+@dataclass(frozen=True)
+class ServerEvent:
+    """server → client: ``socket.on(name, (data, meta?) => …)``."""
+
+    payload: type[Schema]
+    summary: str
+    many: bool = False
+    to: str = "the session room"
+
+
+CLIENT_EVENTS: dict[str, ClientEvent] = {
+    "join_session": ClientEvent(
+        SessionRefSchema, RoomAckSchema, "Join the session's room; the ack has the viewer count."
+    ),
+    "leave_session": ClientEvent(SessionRefSchema, RoomAckSchema, "Leave the session's room."),
+    "send_message": ClientEvent(MessageCreateSchema, MessageSchema, "Chat; the room gets `new_message`."),
+    "upvote_question": ClientEvent(UpvoteSchema, QuestionViewSchema, "As PATCH /api/questions/:id/upvote."),
+    "vote_poll": ClientEvent(PollVoteSchema, PollSchema, "As POST /api/polls/vote."),
+}
+
+SERVER_EVENTS: dict[str, ServerEvent] = {
+    "new_message": ServerEvent(MessageSchema, "A chat message was posted."),
+    "message_pinned": ServerEvent(MessagePinnedSchema, "A message was pinned or unpinned."),
+    "message_deleted": ServerEvent(MessageDeletedSchema, "A message was deleted."),
+    "questions_updated": ServerEvent(QuestionSchema, "The session's visible questions, in order.", many=True),
+    "poll_updated": ServerEvent(RoomPollSchema, "A poll was created, changed, voted in or closed."),
+    "viewer_count": ServerEvent(ViewerCountSchema, "The number of distinct viewers changed."),
+    "stream_status": ServerEvent(StreamStatusSchema, "A stream of the session's event changed status."),
+    "session_unavailable": ServerEvent(
+        SessionUnavailableSchema, "The session is no longer visible to this socket; it left the room.", to="one socket"
+    ),
+}
+
+
+def schemas() -> list[type[Schema]]:
+    """Every schema the socket contract uses, payloads and acknowledgements."""
+    found: list[type[Schema]] = []
+    for event in CLIENT_EVENTS.values():
+        found += [event.payload] + ([event.ack] if event.ack else [])
+    found += [event.payload for event in SERVER_EVENTS.values()]
+    return list(dict.fromkeys(found))
+
+
+def output_schemas() -> list[type[Schema]]:
+    """The schemas of what the server sends (events and acknowledgement data): all fields always present."""
+    found = [e.ack for e in CLIENT_EVENTS.values() if e.ack] + [e.payload for e in SERVER_EVENTS.values()]
+    return list(dict.fromkeys(found))
