@@ -496,6 +496,9 @@
     },
   });
 
+  // Other panels (static/moderator-<area>.js) follow the same connection.
+  window.plataformaConsole = { socket: socket, sessionId: sessionId, toast: toast, signedOut: signedOut };
+
   setConn("connecting", "Connecting…");
 
   socket.on("connect", function () {

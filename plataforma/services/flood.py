@@ -33,7 +33,7 @@ def _limiter(config_key: str):
             if state is None:
                 url = app.config.get("REDIS_URL")
                 if url:
-                    prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:chat"
+                    prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:flood"
                     storage = storage_from_string(url, key_prefix=prefix)
                 else:
                     storage = storage_from_string("memory://")
