@@ -86,7 +86,8 @@ def test_the_page_script_gets_json(mod, client, admin, live_session):
 @pytest.mark.parametrize(
     ("path", "data", "status"),
     [("", {}, 400), ("", {"product_id": MISSING}, 404), ("", {"product_id": "P", "display_order": "x"}, 400),
-     ("", {"product_id": "P", "display_order": "99999999999"}, 400), ("", {"product_id": "P", "featured": "maybe"}, 400),
+     ("", {"product_id": "P", "display_order": "99999999999"}, 400),
+     ("", {"product_id": "P", "featured": "maybe"}, 400),
      ("/P/feature", {"featured": "true"}, 404), ("/P/order", {"display_order": "1"}, 404), ("/P/detach", {}, 404),
      (f"/{MISSING}/detach", {}, 404), ("/not-a-uuid/detach", {}, 404)],
 )  # fmt: skip
