@@ -41,6 +41,7 @@
 
   var loading = null;
   var again = false;
+  var lastHtml = list.innerHTML;
 
   function reload(withTotals) {
     if (loading) {
@@ -57,6 +58,9 @@
         return response.text();
       })
       .then(function (html) {
+        // Unchanged (e.g. our own change, announced again by the room): keep the DOM, and what is typed in it.
+        if (html === lastHtml && !withTotals) return;
+        lastHtml = html;
         // DOMParser never runs scripts; the server escaped every user text in the fragment.
         var fresh = new DOMParser().parseFromString(html, "text/html").body;
         var nodes = Array.prototype.slice.call(fresh.childNodes).map(function (node) {
