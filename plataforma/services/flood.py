@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 
 from flask import current_app
 from limits import parse
@@ -19,6 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 from plataforma.errors import RateLimited
 
 _EXTENSION = "plataforma.flood"
+_MEMORY = "plataforma.flood.memory"
 _lock = threading.Lock()
 
 
@@ -63,6 +65,57 @@ def check_chat_rate(user_id, session_id) -> None:
     )
 
 
+class MemoryWindows:
+    """Moving windows in this process's memory, for limits hit thousands of times per second.
+
+    limits' MemoryStorage starts a ``threading.Timer`` on almost every hit, and under eventlet
+    creating a thread walks every green thread: with a thousand sockets a hit cost milliseconds.
+    """
+
+    PURGE_AT = 100_000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.windows: dict[str, deque] = {}
+
+    def hit(self, key: str, amount: int, seconds: float) -> float | None:
+        """Count one hit; None if allowed, else the seconds until the oldest hit leaves the window."""
+        now = time.monotonic()
+        with self.lock:
+            window = self.windows.get(key)
+            if window is None:
+                if len(self.windows) >= self.PURGE_AT:
+                    self._purge(now, seconds)
+                window = self.windows[key] = deque()
+            while window and window[0] <= now - seconds:
+                window.popleft()
+            if len(window) >= amount:
+                return window[0] + seconds - now
+            window.append(now)
+            return None
+
+    def _purge(self, now: float, seconds: float) -> None:
+        for key in [k for k, w in self.windows.items() if not w or w[-1] <= now - seconds]:
+            del self.windows[key]
+
+
 def check_reaction_rate(user_id) -> None:
-    """Count one reaction (any session, any type); RateLimited when over ``REACTION_RATE_LIMIT``."""
-    _hit("REACTION_RATE_LIMIT", ("reaction", str(user_id)), "Too many reactions; wait {retry_after} s.")
+    """Count one reaction (any session, any type); RateLimited when over ``REACTION_RATE_LIMIT``.
+
+    With Redis the window is shared by every process (limits' Redis storage); without it, this
+    process is the deployment and the window lives in its memory (:class:`MemoryWindows`).
+    """
+    message = "Too many reactions; wait {retry_after} s."
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        _hit("REACTION_RATE_LIMIT", ("reaction", str(user_id)), message)
+        return
+    item = parse(app.config["REACTION_RATE_LIMIT"])
+    windows = app.extensions.get(_MEMORY)
+    if windows is None:
+        with _lock:
+            windows = app.extensions.setdefault(_MEMORY, MemoryWindows())
+    wait = windows.hit(str(user_id), item.amount, item.get_expiry())
+    if wait is not None:
+        retry_after = max(1, math.ceil(wait))
+        raise RateLimited(message.format(retry_after=retry_after), retry_after=retry_after)

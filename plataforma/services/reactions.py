@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 
 import sqlalchemy as sa
@@ -29,15 +30,18 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from plataforma.errors import NotFound
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile, ReactionTotal
 from plataforma.models.commerce import REACTION_TYPES
-from plataforma.services import events, flood
+from plataforma.services import events, flood, parse_uuid
 from plataforma.services.visibility import visible_session, visible_session_ids
 
 log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 1.0
+VISIBILITY_SECONDS = 2.0
+VISIBILITY_CACHE_MAX = 10_000
 _EXTENSION = "plataforma.reactions"
 _lock = threading.Lock()
 
@@ -50,6 +54,8 @@ class Aggregator:
         self.unsent: dict = defaultdict(Counter)
         self.unwritten: dict = defaultdict(Counter)
         self.started = False
+        # session id -> (valid until, visible to everyone, exists): see _visible_session_id.
+        self.visibility: dict = {}
 
     def add(self, session_id, kind: str, n: int = 1) -> None:
         with self.lock:
@@ -90,16 +96,36 @@ def counts_of(counter) -> dict:
 # ---------------------------------------------------------------- the rules
 
 
-def record_reaction(actor: Profile, session_id, kind: str) -> None:
-    """Accept one reaction from ``actor`` in a session it may see (no join needed).
+def _visible_session_id(agg: Aggregator, actor, session_id) -> uuid.UUID:
+    """The session id if ``actor`` may see the session; what the database said is reused for
+    ``VISIBILITY_SECONDS``, so a burst of reactions costs no query each (a session that just went
+    back to DRAFT takes reactions for at most that long)."""
+    session_id = parse_uuid(session_id, "session")
+    now = time.monotonic()
+    entry = agg.visibility.get(session_id)
+    if entry is None or entry[0] <= now:
+        public = bool(visible_session_ids([session_id], admin=False))
+        exists = public or bool(visible_session_ids([session_id], admin=True))
+        if len(agg.visibility) >= VISIBILITY_CACHE_MAX:
+            agg.visibility.clear()
+        entry = agg.visibility[session_id] = (now + VISIBILITY_SECONDS, public, exists)
+    _, public, exists = entry
+    if public or (exists and actor.is_admin):
+        return session_id
+    raise NotFound("Session not found.")
 
-    Raises NotFound (session not visible) or RateLimited (``REACTION_RATE_LIMIT`` per user).
+
+def record_reaction(actor, session_id, kind: str) -> None:
+    """Accept one reaction from ``actor`` (a Profile, or a socket's ActorSnapshot) in a session it may
+    see (no join needed). Raises NotFound (session not visible) or RateLimited (``REACTION_RATE_LIMIT``
+    per user). Nothing is written and nothing is broadcast here: see the module docstring.
     """
-    session = visible_session(actor, session_id)
+    app = current_app._get_current_object()
+    agg = aggregator(app)
+    session_id = _visible_session_id(agg, actor, session_id)
     # Bans (#15): refuse a banned user here, before the reaction is counted.
     flood.check_reaction_rate(actor.id)
-    app = current_app._get_current_object()
-    aggregator(app).add(session.id, kind)
+    agg.add(session_id, kind)
     ensure_started(app)
 
 
