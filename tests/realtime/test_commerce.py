@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from plataforma.services import reactions
@@ -140,3 +142,48 @@ def test_reactions_are_broadcast_as_one_batch_per_room_per_round(app, sio, joine
     ]
     totals = app.test_client().get(f"/api/sessions/{session_id}/reactions", headers=make_user().headers).json
     assert totals["totals"] == {"like": 6, "heart": 0, "fire": 3, "clap": 1}
+
+
+# ---------------------------------------------------------------- the cheap path of a reaction
+
+
+def test_a_reaction_rechecks_the_user_at_most_every_few_seconds(app, sio, client, attendee, live_session):
+    from plataforma.realtime.connections import registry
+
+    socket = sio(attendee)
+    body = {"sessionId": live_session, "type": "like"}
+    assert socket.ack("send_reaction", body)["ok"] is True
+    assert client.post("/api/auth/signout", headers=attendee.headers).status_code == 204
+    with app.app_context():
+        (conn,) = registry().all()
+        assert conn.actor_snapshot is not None
+        conn.actor_snapshot = (conn.actor_snapshot[0] - 60, conn.actor_snapshot[1])  # the check is old now
+    answer = socket.ack("send_reaction", body)
+    assert answer["ok"] is False and answer["error"]["code"] == "token_revoked"
+
+
+def test_a_role_change_reaches_the_snapshot_at_the_next_check(app, sio, make_user, draft_session):
+    from plataforma.extensions import db
+    from plataforma.models import Profile, Role
+    from plataforma.realtime.connections import registry
+
+    user = make_user()
+    socket = sio(user)
+    body = {"sessionId": draft_session, "type": "like"}
+    assert socket.ack("send_reaction", body)["error"]["code"] == "not_found"
+    with app.app_context():
+        db.session.get(Profile, uuid.UUID(user.id)).role = Role.ADMIN
+        db.session.commit()
+        (conn,) = registry().all()
+        conn.actor_snapshot = (conn.actor_snapshot[0] - 60, conn.actor_snapshot[1])
+    assert socket.ack("send_reaction", body)["ok"] is True
+
+
+def test_memory_windows_count_per_key():
+    from plataforma.services.flood import MemoryWindows
+
+    windows = MemoryWindows()
+    assert [windows.hit("a", 3, 60) for _ in range(3)] == [None, None, None]
+    wait = windows.hit("a", 3, 60)
+    assert wait is not None and 59 < wait <= 60
+    assert windows.hit("b", 3, 60) is None
