@@ -1,7 +1,7 @@
 /* Plataforma Live · moderator console · Products panel and reactions ticker.
  *
  * Progressive enhancement only: without this script the panel's forms post and redirect back.
- * With it, they are sent with fetch, and the panel's list is reloaded from the server (an HTML
+ * With it, moderator.js sends them with fetch (data-async="commerce"), and the panel's list is reloaded from the server (an HTML
  * fragment in which the server escaped all user text) whenever the room hears products_updated;
  * the ticker adds up the aggregated `reactions` batches. It uses the console's Socket.IO
  * connection (window.plataformaConsole, set by moderator.js).
@@ -88,53 +88,15 @@
     return loading;
   }
 
-  /* ---- forms: fetch, then reload the list ---- */
+  /* ---- forms: moderator.js sends them (data-async="commerce"); on success the list is reloaded ---- */
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!window.fetch || !form.matches("form[data-commerce-form]")) return;
-    event.preventDefault();
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
-    if (form.classList.contains("is-busy")) return;
-    form.classList.add("is-busy");
-    var buttons = Array.prototype.slice.call(form.querySelectorAll("button"));
-    buttons.forEach(function (b) {
-      b.disabled = true;
-    });
-    fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    })
-      .then(function (response) {
-        if (response.status === 401) {
-          if (shared().signedOut) shared().signedOut();
-          return null;
-        }
-        return response.json().catch(function () {
-          return { error: { message: "The server sent an unexpected answer (" + response.status + ")." } };
-        });
-      })
-      .then(function (body) {
-        if (!body) return;
-        if (body.ok) {
-          toast(body.notice, "success");
-        } else {
-          toast((body.error && body.error.message) || "The action failed.", "error");
-        }
-        return reload(false);
-      })
-      .catch(function () {
-        toast("Network problem: the action may not have been applied. Check the connection and retry.", "error");
-      })
-      .then(function () {
-        form.classList.remove("is-busy");
-        buttons.forEach(function (b) {
-          b.disabled = false;
-        });
-      });
-  });
+  function registerForms() {
+    if (shared().apply) {
+      shared().apply.commerce = function () {
+        reload(false);
+      };
+    }
+  }
 
   /* ---- the reactions ticker ---- */
 
@@ -188,9 +150,14 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", follow);
-  } else {
+  function start() {
+    registerForms();
     follow();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

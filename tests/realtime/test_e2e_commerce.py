@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
-import redis
 import requests
 
-from tests.realtime.conftest import require_redis
 from tests.realtime.e2e import WAIT, Server
+from tests.realtime.test_e2e_redis import cluster  # noqa: F401  (two processes on one Redis)
 
 pytestmark = pytest.mark.e2e
 KINDS = ("like", "heart", "fire", "clap")
@@ -124,42 +122,28 @@ def test_a_clean_stop_writes_the_pending_totals(database_url, e2e_users, e2e_con
 
 
 @pytest.mark.redis
-def test_two_processes_on_redis_sum_their_reactions(database_url, e2e_users, e2e_content, e2e_clients):
-    redis_url = require_redis()
-    channel = f"plataforma-e2e-{uuid.uuid4().hex[:10]}"
-    servers = []
-    try:
-        for _ in range(2):
-            servers.append(Server(database_url, REDIS_URL=redis_url, SOCKETIO_CHANNEL=channel).start())
-        a, b = servers
-        session_id = e2e_content.session()
-        watcher_user = e2e_users()
-        watcher = e2e_clients(a.url, watcher_user.token)
-        assert watcher.call("join_session", {"sessionId": session_id})["ok"]
-        on_a = [e2e_clients(a.url, e2e_users().token) for _ in range(3)]
-        on_b = [e2e_clients(b.url, e2e_users().token) for _ in range(3)]
+def test_two_processes_on_redis_sum_their_reactions(cluster, e2e_users, e2e_content, e2e_clients):  # noqa: F811
+    a, b, _store, _channel = cluster
+    session_id = e2e_content.session()
+    watcher_user = e2e_users()
+    watcher = e2e_clients(a.url, watcher_user.token)
+    assert watcher.call("join_session", {"sessionId": session_id})["ok"]
+    on_a = [e2e_clients(a.url, e2e_users().token) for _ in range(3)]
+    on_b = [e2e_clients(b.url, e2e_users().token) for _ in range(3)]
 
-        # 10 per user per second across both processes (the default, counted in Redis): stay under it.
-        sent_a = _send_reactions(on_a, session_id, per_client=8)
-        sent_b = _send_reactions(on_b, session_id, per_client=8)
-        expected = {kind: sent_a[kind] + sent_b[kind] for kind in KINDS}
-        assert sum(expected.values()) == 48
+    # 10 per user per second across both processes (the default, counted in Redis): stay under it.
+    sent_a = _send_reactions(on_a, session_id, per_client=8)
+    sent_b = _send_reactions(on_b, session_id, per_client=8)
+    expected = {kind: sent_a[kind] + sent_b[kind] for kind in KINDS}
+    assert sum(expected.values()) == 48
 
-        # The watcher on A hears B's batches too (through Redis), and the totals add up.
-        assert _summed(_wait_for_batches(watcher, expected)) == expected
-        assert _wait_for_totals(b.url, watcher_user, session_id, expected) == expected
+    # The watcher on A hears B's batches too (through Redis), and the totals add up.
+    assert _summed(_wait_for_batches(watcher, expected)) == expected
+    assert _wait_for_totals(b.url, watcher_user, session_id, expected) == expected
 
-        # One user's budget is shared by both processes.
-        spender = e2e_users()
-        first, second = e2e_clients(a.url, spender.token), e2e_clients(b.url, spender.token)
-        answers = [c.call("send_reaction", {"sessionId": session_id, "type": "like"}) for c in (first, second) * 8]
-        assert sum(answer["ok"] for answer in answers) <= 10
-        assert {answer["error"]["code"] for answer in answers if not answer["ok"]} == {"rate_limited"}
-    finally:
-        for server in servers:
-            server.stop()
-        client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(f"{channel}:*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+    # One user's budget is shared by both processes.
+    spender = e2e_users()
+    first, second = e2e_clients(a.url, spender.token), e2e_clients(b.url, spender.token)
+    answers = [c.call("send_reaction", {"sessionId": session_id, "type": "like"}) for c in (first, second) * 8]
+    assert sum(answer["ok"] for answer in answers) <= 10
+    assert {answer["error"]["code"] for answer in answers if not answer["ok"]} == {"rate_limited"}
