@@ -346,6 +346,31 @@ CREATE TABLE public.polls (
 );
 
 --
+-- Name: product_clicks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.product_clicks (
+    session_id uuid NOT NULL,
+    product_id uuid NOT NULL,
+    user_id uuid,
+    guest_id uuid,
+    id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: product_feature_spans; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.product_feature_spans (
+    session_id uuid NOT NULL,
+    product_id uuid NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    id uuid NOT NULL
+);
+
+--
 -- Name: products; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -360,7 +385,8 @@ CREATE TABLE public.products (
     seller_id uuid,
     id uuid NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    currency character varying(3) DEFAULT 'USD'::character varying NOT NULL
 );
 
 --
@@ -425,6 +451,16 @@ CREATE TABLE public.questions (
 );
 
 --
+-- Name: reaction_totals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reaction_totals (
+    session_id uuid NOT NULL,
+    type character varying(16) NOT NULL,
+    count bigint NOT NULL
+);
+
+--
 -- Name: reactions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -472,7 +508,9 @@ CREATE TABLE public.session_products (
     session_id uuid NOT NULL,
     product_id uuid NOT NULL,
     featured boolean NOT NULL,
-    display_order integer NOT NULL
+    display_order integer NOT NULL,
+    featured_at timestamp with time zone,
+    added_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
 --
@@ -602,6 +640,20 @@ ALTER TABLE ONLY public.polls
     ADD CONSTRAINT pk_polls PRIMARY KEY (id);
 
 --
+-- Name: product_clicks pk_product_clicks; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_clicks
+    ADD CONSTRAINT pk_product_clicks PRIMARY KEY (id);
+
+--
+-- Name: product_feature_spans pk_product_feature_spans; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_feature_spans
+    ADD CONSTRAINT pk_product_feature_spans PRIMARY KEY (id);
+
+--
 -- Name: products pk_products; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -635,6 +687,13 @@ ALTER TABLE ONLY public.question_upvotes
 
 ALTER TABLE ONLY public.questions
     ADD CONSTRAINT pk_questions PRIMARY KEY (id);
+
+--
+-- Name: reaction_totals pk_reaction_totals; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reaction_totals
+    ADD CONSTRAINT pk_reaction_totals PRIMARY KEY (session_id, type);
 
 --
 -- Name: reactions pk_reactions; Type: CONSTRAINT; Schema: public; Owner: -
@@ -799,6 +858,24 @@ CREATE INDEX ix_poll_votes_user_id ON public.poll_votes USING btree (user_id);
 --
 
 CREATE INDEX ix_polls_session_id ON public.polls USING btree (session_id);
+
+--
+-- Name: ix_product_clicks_session_id_product_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_product_clicks_session_id_product_id ON public.product_clicks USING btree (session_id, product_id);
+
+--
+-- Name: ix_product_clicks_user_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_product_clicks_user_id ON public.product_clicks USING btree (user_id);
+
+--
+-- Name: ix_product_feature_spans_session_id_product_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_product_feature_spans_session_id_product_id ON public.product_feature_spans USING btree (session_id, product_id);
 
 --
 -- Name: ix_products_category; Type: INDEX; Schema: public; Owner: -
@@ -1076,6 +1153,41 @@ ALTER TABLE ONLY public.polls
     ADD CONSTRAINT fk_polls_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
 
 --
+-- Name: product_clicks fk_product_clicks_product_id_products; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_clicks
+    ADD CONSTRAINT fk_product_clicks_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;
+
+--
+-- Name: product_clicks fk_product_clicks_session_id_event_sessions; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_clicks
+    ADD CONSTRAINT fk_product_clicks_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
+
+--
+-- Name: product_clicks fk_product_clicks_user_id_profiles; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_clicks
+    ADD CONSTRAINT fk_product_clicks_user_id_profiles FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+--
+-- Name: product_feature_spans fk_product_feature_spans_product_id_products; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_feature_spans
+    ADD CONSTRAINT fk_product_feature_spans_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;
+
+--
+-- Name: product_feature_spans fk_product_feature_spans_session_id_event_sessions; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.product_feature_spans
+    ADD CONSTRAINT fk_product_feature_spans_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
+
+--
 -- Name: products fk_products_seller_id_profiles; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1116,6 +1228,13 @@ ALTER TABLE ONLY public.questions
 
 ALTER TABLE ONLY public.questions
     ADD CONSTRAINT fk_questions_user_id_profiles FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE;
+
+--
+-- Name: reaction_totals fk_reaction_totals_session_id_event_sessions; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reaction_totals
+    ADD CONSTRAINT fk_reaction_totals_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
 
 --
 -- Name: reactions fk_reactions_session_id_event_sessions; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1369,6 +1488,42 @@ CREATE POLICY polls_admin_all ON public.polls TO authenticated USING (( SELECT p
 CREATE POLICY polls_select_visible ON public.polls FOR SELECT TO authenticated USING (public.session_visible(session_id));
 
 --
+-- Name: product_clicks; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.product_clicks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: product_clicks product_clicks_admin_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY product_clicks_admin_all ON public.product_clicks TO authenticated USING (public.is_admin()) WITH CHECK (public.is_admin());
+
+--
+-- Name: product_clicks product_clicks_select_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY product_clicks_select_own ON public.product_clicks FOR SELECT TO authenticated USING ((user_id = auth.uid()));
+
+--
+-- Name: product_feature_spans; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.product_feature_spans ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: product_feature_spans product_feature_spans_admin_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY product_feature_spans_admin_all ON public.product_feature_spans TO authenticated USING (public.is_admin()) WITH CHECK (public.is_admin());
+
+--
+-- Name: product_feature_spans product_feature_spans_select_visible; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY product_feature_spans_select_visible ON public.product_feature_spans FOR SELECT TO authenticated USING (public.session_visible(session_id));
+
+--
 -- Name: products; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1489,6 +1644,24 @@ CREATE POLICY questions_select_visible ON public.questions FOR SELECT TO authent
 --
 
 CREATE POLICY questions_update_own ON public.questions FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: reaction_totals; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reaction_totals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reaction_totals reaction_totals_admin_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY reaction_totals_admin_all ON public.reaction_totals TO authenticated USING (public.is_admin()) WITH CHECK (public.is_admin());
+
+--
+-- Name: reaction_totals reaction_totals_select_visible; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY reaction_totals_select_visible ON public.reaction_totals FOR SELECT TO authenticated USING (public.session_visible(session_id));
 
 --
 -- Name: reactions; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1726,6 +1899,20 @@ GRANT SELECT ON TABLE public.polls TO anon;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.polls TO authenticated;
 
 --
+-- Name: TABLE product_clicks; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.product_clicks TO anon;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.product_clicks TO authenticated;
+
+--
+-- Name: TABLE product_feature_spans; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.product_feature_spans TO anon;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.product_feature_spans TO authenticated;
+
+--
 -- Name: TABLE products; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1759,6 +1946,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.question_upvotes TO authentica
 
 GRANT SELECT ON TABLE public.questions TO anon;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.questions TO authenticated;
+
+--
+-- Name: TABLE reaction_totals; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.reaction_totals TO anon;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reaction_totals TO authenticated;
 
 --
 -- Name: TABLE reactions; Type: ACL; Schema: public; Owner: -

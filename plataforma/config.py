@@ -148,6 +148,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT": os.environ.get("RATELIMIT_DEFAULT", "1000 per 15 minutes"),
         "CHAT_RATE_LIMIT": os.environ.get("RATELIMIT_CHAT", "5 per 5 seconds"),
         "ROOM_RATE_LIMIT": os.environ.get("RATELIMIT_ROOM", "20 per 10 seconds"),  # join/leave per socket
+        "REACTION_RATE_LIMIT": os.environ.get("RATELIMIT_REACTION", "10 per second"),  # per user, all sessions
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "plataforma-limits",

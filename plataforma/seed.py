@@ -16,6 +16,7 @@ from plataforma.models import (
     Poll,
     PollOption,
     Product,
+    ProductFeatureSpan,
     Project,
     ProjectStatus,
     Role,
@@ -111,10 +112,40 @@ def _seed_event() -> None:
         SurveyField(question="Anything else?", type=SurveyFieldType.TEXT, position=2),
     ]
     db.session.add(survey)
-    for order, (name, price) in enumerate([("Plataforma hoodie", "49.90"), ("Conference mug", "12.00")]):
-        product = Product(name=name, price=Decimal(price), category="merch", in_stock=True)
+    _seed_products(keynote.id, now)
+
+
+DEMO_PRODUCTS = [
+    # name, price, original price, description; the first is featured in the keynote
+    ("Plataforma hoodie", "49.90", "59.90", "Organic cotton hoodie with the Plataforma Live logo."),
+    ("Conference mug", "12.00", None, "A 350 ml ceramic mug for the long sessions."),
+    ("Live sticker pack", "4.50", None, "Ten vinyl stickers."),
+]
+
+
+def _seed_products(session_id, now) -> None:
+    for order, (name, price, original, description) in enumerate(DEMO_PRODUCTS):
+        product = Product(
+            name=name,
+            description=description,
+            price=Decimal(price),
+            original_price=Decimal(original) if original else None,
+            currency="USD",
+            category="merch",
+            in_stock=True,
+        )
         db.session.add(product)
         db.session.flush()
+        featured = order == 0
         db.session.add(
-            SessionProduct(session_id=keynote.id, product_id=product.id, featured=order == 0, display_order=order)
+            SessionProduct(
+                session_id=session_id,
+                product_id=product.id,
+                featured=featured,
+                display_order=order,
+                featured_at=now if featured else None,
+                added_at=now,
+            )
         )
+        if featured:
+            db.session.add(ProductFeatureSpan(session_id=session_id, product_id=product.id, started_at=now))

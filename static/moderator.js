@@ -406,6 +406,9 @@
     },
   };
 
+  // Other panels (static/moderator-<area>.js) add their forms' appliers to `apply` and use the rest.
+  window.plataformaConsole = { apply: apply, sessionId: sessionId, toast: toast, signedOut: signedOut, socket: null };
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!window.fetch || !form.matches("form[data-async]")) return;
@@ -495,6 +498,9 @@
         });
     },
   });
+
+  // Other panels (static/moderator-<area>.js) follow the same connection.
+  window.plataformaConsole.socket = socket;
 
   setConn("connecting", "Connecting…");
 

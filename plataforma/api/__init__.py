@@ -15,11 +15,14 @@ from plataforma.api import (
     health,
     messages,
     polls,
+    products,
     profiles,
     projects,
     questions,
+    reactions,
     reference,
     rooms,
+    session_products,
     sessions,
     streams,
     surveys,
@@ -40,10 +43,13 @@ MODULES = [
     questions,
     polls,
     surveys,
+    products,
+    session_products,
+    reactions,
     health,
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
-UNLIMITED = {health}
+UNLIMITED = {health, reactions}  # reactions: RATELIMIT_REACTION per user instead (10 per second)
 
 
 def user_or_ip() -> str:

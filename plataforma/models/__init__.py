@@ -1,7 +1,14 @@
 """All models, imported here so Alembic and ``db.create_all`` see every table."""
 
 from plataforma.models.base import utcnow
-from plataforma.models.commerce import Product, Reaction, SessionProduct
+from plataforma.models.commerce import (
+    Product,
+    ProductClick,
+    ProductFeatureSpan,
+    Reaction,
+    ReactionTotal,
+    SessionProduct,
+)
 from plataforma.models.content import (
     Event,
     EventSession,
@@ -40,12 +47,15 @@ __all__ = [
     "PollOption",
     "PollVote",
     "Product",
+    "ProductClick",
+    "ProductFeatureSpan",
     "Profile",
     "Project",
     "ProjectStatus",
     "Question",
     "QuestionUpvote",
     "Reaction",
+    "ReactionTotal",
     "RevokedToken",
     "Role",
     "Room",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from plataforma.extensions import db
 from plataforma.models import Event, EventSession, EventStatus
 from plataforma.moderator import bp
+from plataforma.moderator.commerce_panel import commerce_context
 from plataforma.moderator.helpers import current_moderator
 from plataforma.schemas.interaction import PollSchema
 from plataforma.services import chat, polls, qa, tokens
@@ -114,6 +115,7 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
         "poll_errors": poll_errors or {},
         "socket_token": socket_token(actor),
         "placeholders": PLACEHOLDERS,
+        **commerce_context(actor, session),
     }
 
 

@@ -6,7 +6,7 @@ binds the server); the server→client events themselves live in ``plataforma.se
 
 from __future__ import annotations
 
-from plataforma.realtime import connections, handlers  # noqa: F401  (handlers: registers @socketio.on handlers)
+from plataforma.realtime import commerce, connections, handlers  # noqa: F401  (registers @socketio.on handlers)
 
 
 def init_app(app) -> None:

@@ -41,6 +41,8 @@ class Connection:
     closed: bool = False
     # Times of the recent join_session / leave_session events (flood control).
     room_events: deque = field(default_factory=deque)
+    # (monotonic time, ActorSnapshot) of the last database check, for events that accept a recent one.
+    actor_snapshot: tuple | None = None
 
     def is_expired(self, now: float | None = None) -> bool:
         return tokens.is_expired(self.expires_at, now)

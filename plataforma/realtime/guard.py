@@ -14,6 +14,8 @@ import functools
 import logging
 import math
 import time
+import uuid
+from dataclasses import dataclass
 from typing import NoReturn
 
 from flask import current_app, request
@@ -25,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
 from plataforma.extensions import db, socketio
-from plataforma.models import Profile
+from plataforma.models import Profile, Role
 from plataforma.realtime.connections import Connection, registry
 from plataforma.services import accounts, commit, tokens, visibility
 
@@ -111,6 +113,38 @@ def current_actor(conn: Connection) -> Profile:
     return profile
 
 
+@dataclass(frozen=True)
+class ActorSnapshot:
+    """A connection's user as the database described it a moment ago: enough for high-rate events."""
+
+    id: uuid.UUID
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+
+def recent_actor(conn: Connection, max_age: float) -> ActorSnapshot:
+    """The connection's user, checked against the database (revocation, existence, role) at most every
+    ``max_age`` seconds; expiry and a closing connection are checked on every event."""
+    if conn.closed:
+        raise SessionEnded("The connection is closing.", code="unauthorized")
+    if conn.is_expired():
+        raise SessionEnded("The token has expired; reconnect with a fresh one.", code="token_expired")
+    now = time.monotonic()
+    snapshot = conn.actor_snapshot
+    if snapshot is None or now - snapshot[0] >= max_age:
+        profile = current_actor(conn)
+        snapshot = conn.actor_snapshot = (now, ActorSnapshot(id=profile.id, role=profile.role))
+        db.session.remove()
+    return snapshot[1]
+
+
 def check_room_rate(conn: Connection) -> None:
     """Flood control of join_session / leave_session: ``ROOM_RATE_LIMIT`` (default 20 per 10 s) per connection.
 
@@ -162,14 +196,17 @@ def _rollback() -> None:
         log.debug("rollback failed", exc_info=True)
 
 
-def run_event(fn, schema: Schema | None, payload):
-    """Run one client event and return its acknowledgement; never raises."""
+def run_event(fn, schema: Schema | None, payload, actor_max_age: float | None = None):
+    """Run one client event and return its acknowledgement; never raises.
+
+    ``actor_max_age``: the event accepts a user checked that many seconds ago (an ActorSnapshot),
+    not reloaded from the database for every event (reactions, thousands per second)."""
     sid = request.sid
     try:
         conn = registry().get(sid)
         if conn is None:
             raise Unauthorized("The connection is not authenticated.")
-        actor = current_actor(conn)
+        actor = current_actor(conn) if actor_max_age is None else recent_actor(conn, actor_max_age)
         data = schema.load(payload) if schema is not None else payload
         return ok(fn(conn, actor, data))
     except SessionEnded as exc:
@@ -199,13 +236,13 @@ def run_event(fn, schema: Schema | None, payload):
         db.session.remove()
 
 
-def client_event(name: str, schema: Schema | None = None):
+def client_event(name: str, schema: Schema | None = None, *, actor_max_age: float | None = None):
     """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``."""
 
     def decorator(fn):
         @functools.wraps(fn)
         def handler(payload=None, *_extra):
-            return run_event(fn, schema, payload)
+            return run_event(fn, schema, payload, actor_max_age)
 
         socketio.on_event(name, handler)
         return fn

@@ -33,7 +33,7 @@ from plataforma.models.users import Role
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import leave_visits
-from plataforma.services import attendance, commit, events, tokens, visibility
+from plataforma.services import attendance, commit, events, reactions, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,10 @@ def _end_visits(view_ids: list) -> int:
 def shutdown() -> int:
     """A clean stop (SIGTERM): close this process's visits and take its viewers out now; returns the
     number of connections handled. The sockets themselves close when the process exits."""
+    try:
+        reactions.shutdown()  # this process's last second of reactions
+    except Exception:
+        log.exception("Could not write the pending reaction totals")
     conns = registry().all()
     visits = []
     for conn in conns:

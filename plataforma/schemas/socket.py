@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from marshmallow import Schema, fields
 
 from plataforma.schemas.base import CamelSchema
+from plataforma.schemas.commerce import (
+    AcceptedSchema,
+    ProductFeaturedSchema,
+    ReactionsBatchSchema,
+    ReactionSchema,
+    SessionProductsSchema,
+)
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
     MessageSchema,
@@ -96,6 +103,7 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
     "send_message": ClientEvent(MessageCreateSchema, MessageSchema, "Chat; the room gets `new_message`."),
     "upvote_question": ClientEvent(UpvoteSchema, QuestionViewSchema, "As PATCH /api/questions/:id/upvote."),
     "vote_poll": ClientEvent(PollVoteSchema, PollSchema, "As POST /api/polls/vote."),
+    "send_reaction": ClientEvent(ReactionSchema, AcceptedSchema, "React (like, heart, fire, clap); no join needed."),
 }
 
 SERVER_EVENTS: dict[str, ServerEvent] = {
@@ -106,6 +114,11 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "poll_updated": ServerEvent(RoomPollSchema, "A poll was created, changed, voted in or closed."),
     "viewer_count": ServerEvent(ViewerCountSchema, "The number of distinct viewers changed."),
     "stream_status": ServerEvent(StreamStatusSchema, "A stream of the session's event changed status."),
+    "products_updated": ServerEvent(SessionProductsSchema, "The session's products changed (attach, feature, order)."),
+    "product_featured": ServerEvent(ProductFeaturedSchema, "A product became featured."),
+    "reactions": ServerEvent(
+        ReactionsBatchSchema, "Reactions received since the last batch (at most 1/s per process)."
+    ),
     "session_unavailable": ServerEvent(
         SessionUnavailableSchema, "The session is no longer visible to this socket; it left the room.", to="one socket"
     ),

@@ -68,12 +68,27 @@ def stream_status(session_ids: Iterable, stream_id, event_id, status: str) -> No
         _queue(session_id, "stream_status", payload)
 
 
+def products_updated(session_id, products: Callable[[], list]) -> None:
+    """``products_updated``: ``{sessionId, products}``, the session's SessionProduct list read after the commit."""
+    _queue(session_id, "products_updated", lambda: {"sessionId": str(session_id), "products": products()})
+
+
+def product_featured(session_id, item: Callable[[], dict]) -> None:
+    """``product_featured``: ``{sessionId, item}``, the SessionProduct that became featured (read after the commit)."""
+    _queue(session_id, "product_featured", lambda: {"sessionId": str(session_id), "item": item()})
+
+
 # ---------------------------------------------------------------- immediate events
 
 
 def viewer_count(session_id, count: int, *, skip_sid: str | None = None) -> None:
     """``viewer_count``: ``{sessionId, count}``, sent now (the count does not live in the database)."""
     _emit_now("viewer_count", {"sessionId": str(session_id), "count": count}, session_room(session_id), skip_sid)
+
+
+def reactions(session_id, counts: dict) -> None:
+    """``reactions``: ``{sessionId, counts: {like, heart, fire, clap}}``, an aggregated batch (not stored), now."""
+    _emit_now("reactions", {"sessionId": str(session_id), "counts": counts}, session_room(session_id))
 
 
 def session_unavailable(sid: str, session_id) -> None:

@@ -1,7 +1,8 @@
-"""Chat flood control: at most ``CHAT_RATE_LIMIT`` messages per user per session.
+"""Per-user flood control: chat (``CHAT_RATE_LIMIT`` per user per session) and reactions
+(``REACTION_RATE_LIMIT`` per user).
 
-One moving window per (user, session), shared by the socket and REST paths and,
-with ``REDIS_URL`` set, by every server process.
+One moving window per key, shared by the socket and REST paths and, with ``REDIS_URL``
+set, by every server process.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 
 from flask import current_app
 from limits import parse
@@ -18,36 +20,102 @@ from limits.strategies import MovingWindowRateLimiter
 from plataforma.errors import RateLimited
 
 _EXTENSION = "plataforma.flood"
+_MEMORY = "plataforma.flood.memory"
 _lock = threading.Lock()
 
 
-def _limiter():
+def _limiter(config_key: str):
+    """The parsed limit named by ``config_key`` and the app's moving-window limiter (one storage per app)."""
     app = current_app._get_current_object()
-    spec = app.config["CHAT_RATE_LIMIT"]
+    spec = app.config[config_key]
     state = app.extensions.get(_EXTENSION)
-    if state is not None and state[0] == spec:
-        return state[1], state[2]
-    with _lock:
-        state = app.extensions.get(_EXTENSION)
-        if state is not None and state[0] == spec:
-            return state[1], state[2]
-        url = app.config.get("REDIS_URL")
-        if url:
-            prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:chat"
-            storage = storage_from_string(url, key_prefix=prefix)
-        else:
-            storage = storage_from_string("memory://")
-        state = (spec, parse(spec), MovingWindowRateLimiter(storage))
-        app.extensions[_EXTENSION] = state
-        return state[1], state[2]
+    if state is None:
+        with _lock:
+            state = app.extensions.get(_EXTENSION)
+            if state is None:
+                url = app.config.get("REDIS_URL")
+                if url:
+                    prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:flood"
+                    storage = storage_from_string(url, key_prefix=prefix)
+                else:
+                    storage = storage_from_string("memory://")
+                state = {"limiter": MovingWindowRateLimiter(storage), "items": {}}
+                app.extensions[_EXTENSION] = state
+    item = state["items"].get(spec)
+    if item is None:
+        item = state["items"][spec] = parse(spec)
+    return item, state["limiter"]
 
 
-def check_chat_rate(user_id, session_id) -> None:
-    """Count one message; RateLimited (with ``retry_after`` seconds) when over the limit."""
-    item, limiter = _limiter()
-    keys = ("chat", str(session_id), str(user_id))
+def _hit(config_key: str, keys: tuple[str, ...], message: str) -> None:
+    item, limiter = _limiter(config_key)
     if limiter.hit(item, *keys):
         return
     reset_at = limiter.get_window_stats(item, *keys).reset_time
     retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise RateLimited(f"Too many messages; wait {retry_after} s before sending again.", retry_after=retry_after)
+    raise RateLimited(message.format(retry_after=retry_after), retry_after=retry_after)
+
+
+def check_chat_rate(user_id, session_id) -> None:
+    """Count one message; RateLimited (with ``retry_after`` seconds) when over the limit."""
+    _hit(
+        "CHAT_RATE_LIMIT",
+        ("chat", str(session_id), str(user_id)),
+        "Too many messages; wait {retry_after} s before sending again.",
+    )
+
+
+class MemoryWindows:
+    """Moving windows in this process's memory, for limits hit thousands of times per second.
+
+    limits' MemoryStorage starts a ``threading.Timer`` on almost every hit, and under eventlet
+    creating a thread walks every green thread: with a thousand sockets a hit cost milliseconds.
+    """
+
+    PURGE_AT = 100_000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.windows: dict[str, deque] = {}
+
+    def hit(self, key: str, amount: int, seconds: float) -> float | None:
+        """Count one hit; None if allowed, else the seconds until the oldest hit leaves the window."""
+        now = time.monotonic()
+        with self.lock:
+            window = self.windows.get(key)
+            if window is None:
+                if len(self.windows) >= self.PURGE_AT:
+                    self._purge(now, seconds)
+                window = self.windows[key] = deque()
+            while window and window[0] <= now - seconds:
+                window.popleft()
+            if len(window) >= amount:
+                return window[0] + seconds - now
+            window.append(now)
+            return None
+
+    def _purge(self, now: float, seconds: float) -> None:
+        for key in [k for k, w in self.windows.items() if not w or w[-1] <= now - seconds]:
+            del self.windows[key]
+
+
+def check_reaction_rate(user_id) -> None:
+    """Count one reaction (any session, any type); RateLimited when over ``REACTION_RATE_LIMIT``.
+
+    With Redis the window is shared by every process (limits' Redis storage); without it, this
+    process is the deployment and the window lives in its memory (:class:`MemoryWindows`).
+    """
+    message = "Too many reactions; wait {retry_after} s."
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        _hit("REACTION_RATE_LIMIT", ("reaction", str(user_id)), message)
+        return
+    item = parse(app.config["REACTION_RATE_LIMIT"])
+    windows = app.extensions.get(_MEMORY)
+    if windows is None:
+        with _lock:
+            windows = app.extensions.setdefault(_MEMORY, MemoryWindows())
+    wait = windows.hit(str(user_id), item.amount, item.get_expiry())
+    if wait is not None:
+        retry_after = max(1, math.ceil(wait))
+        raise RateLimited(message.format(retry_after=retry_after), retry_after=retry_after)
