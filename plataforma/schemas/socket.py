@@ -117,7 +117,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "products_updated": ServerEvent(SessionProductsSchema, "The session's products changed (attach, feature, order)."),
     "product_featured": ServerEvent(ProductFeaturedSchema, "A product became featured."),
     "reactions": ServerEvent(
-        ReactionsBatchSchema, "Reactions received since the last batch (at most 1/s per process)."
+        ReactionsBatchSchema, "Reactions since the last batch (at most 1/s per process)."
     ),
     "session_unavailable": ServerEvent(
         SessionUnavailableSchema, "The session is no longer visible to this socket; it left the room.", to="one socket"
