@@ -9,6 +9,7 @@ from flask_smorest import Api
 # First: ``plataforma.extensions`` sets the arguments parser the blueprints below are built with.
 from plataforma import extensions
 from plataforma.api import (
+    analytics,
     auth,
     events,
     health,
@@ -40,6 +41,7 @@ MODULES = [
     polls,
     surveys,
     health,
+    analytics,
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health}
