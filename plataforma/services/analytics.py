@@ -66,12 +66,12 @@ def session_analytics(actor: Profile, session_id, *, bucket: str = "hour", now: 
     require_moderator(actor)
     session = visible_session(actor, session_id)
     now = now or utcnow()
-    figures = viewer_figures([session.id], now)[session.id]
+    figures, buckets = _viewer_figures([session.id], now, bucket_size=BUCKETS[bucket])
     return {
         "session_id": session.id,
         "live_viewers": live_viewers(session.id),
-        **figures,
-        "timeline": timeline(session.id, now, bucket),
+        **figures[session.id],
+        "timeline": _timeline(buckets, figures[session.id].pop("span"), BUCKETS[bucket]),
         "engagement": {
             **engagement_counts([session.id])[session.id],
             "reactions": commerce_figures.reactions(session.id),
@@ -89,17 +89,36 @@ def _empty_figures() -> dict:
         "avg_watch_seconds": 0.0,
         "total_watch_seconds": 0,
         "retention": {f"p{p}": 0 for p in PERCENTILES},
+        "span": None,
     }
 
 
-def viewer_figures(session_ids: list, now: datetime) -> dict:
-    """Views, viewers, watch time, retention and peak of each session: three queries in all."""
-    views = q.views(session_ids, now)
-    islands = q.islands(views)
-    watch = q.watch_per_viewer(islands)
-    result = {sid: _empty_figures() for sid in session_ids}
+VIEWERS, VIEWS, PEAK, BUCKET = 1, 2, 3, 4
+_SLOTS = 7
 
-    w = watch.c
+
+def _row(kind: int, session_id, bucket=None, *values) -> list:
+    """One row of the combined figures query: kind, session, bucket, then ``_SLOTS`` numbers."""
+    numbers = [sa.cast(value, sa.Float) for value in values]
+    numbers += [sa.cast(sa.null(), sa.Float)] * (_SLOTS - len(numbers))
+    bucket = sa.cast(bucket if bucket is not None else sa.null(), sa.Float)
+    columns = [sa.literal(kind).label("kind"), session_id.label("sid"), bucket.label("b")]
+    return columns + [number.label(f"x{i}") for i, number in enumerate(numbers)]
+
+
+def _viewer_figures(session_ids: list, now: datetime, *, bucket_size: int | None = None) -> tuple[dict, list]:
+    """Every viewer figure of each session in ONE statement (the merged views are computed once).
+
+    The statement is a UNION ALL of row kinds: per-viewer aggregates (viewers, watch time,
+    percentiles), view counts with the time span, the peak, and (for one session) timeline buckets.
+    """
+    q.roomy_sorts()
+    views = q.views(session_ids, now)
+    merged = q.merged(views)
+    watch = q.watch_per_viewer(merged)
+    sweep = q.sweep(merged)
+    v, s, w = views.c, sweep.c, watch.c
+
     ranked = sa.select(
         w.session_id,
         w.watch,
@@ -108,53 +127,79 @@ def viewer_figures(session_ids: list, now: datetime) -> dict:
     ).cte("ranked")
     r = ranked.c
     # Nearest rank: the ceil(p/100 * n)-th smallest, in integer arithmetic.
-    percentile_cols = [
-        sa.func.max(sa.case((r.rank == (p * r.n + 99) // 100, r.watch))).label(f"p{p}") for p in PERCENTILES
+    percentiles = [sa.func.max(sa.case((r.rank == (p * r.n + 99) // 100, r.watch))) for p in PERCENTILES]
+    parts = [
+        sa.select(*_row(VIEWERS, r.session_id, None, sa.func.count(), sa.func.sum(r.watch), *percentiles)).group_by(
+            r.session_id
+        ),
+        sa.select(*_row(VIEWS, v.session_id, None, sa.func.count(), sa.func.min(v.s), sa.func.max(v.e))).group_by(
+            v.session_id
+        ),
     ]
-    per_viewer = sa.select(
-        r.session_id, sa.func.count().label("viewers"), sa.func.sum(r.watch).label("total"), *percentile_cols
-    ).group_by(r.session_id)
-    for row in db.session.execute(per_viewer):
-        figures = result[row.session_id]
-        figures["unique_viewers"] = row.viewers
-        figures["total_watch_seconds"] = int(row.total or 0)
-        figures["avg_watch_seconds"] = round(figures["total_watch_seconds"] / row.viewers, 2) if row.viewers else 0.0
-        figures["retention"] = {f"p{p}": int(getattr(row, f"p{p}") or 0) for p in PERCENTILES}
-
-    counts = sa.select(views.c.session_id, sa.func.count()).group_by(views.c.session_id)
-    for sid, total in db.session.execute(counts):
-        result[sid]["total_views"] = total
-
-    for sid, level, at in db.session.execute(_peaks(q.sweep(islands), per_session=True)):
-        result[sid]["peak_concurrent"] = int(level)
-        result[sid]["peak_at"] = _iso_seconds(at)
-    return result
-
-
-def _peaks(sweep, *, per_session: bool) -> sa.Select:
-    """The highest level and the first time it is reached (per session, or overall)."""
-    s = sweep.c
-    partition = [s.session_id] if per_session else None
-    best = sa.select(
-        *([s.session_id] if per_session else []),
-        s.level,
-        s.moment,
-        sa.func.row_number()
-        .over(partition_by=partition, order_by=(s.level.desc(), s.moment, s.delta.desc()))
-        .label("place"),
-    ).subquery()
-    return sa.select(*([best.c.session_id] if per_session else []), best.c.level, best.c.moment).where(
-        best.c.place == 1
+    # The peak: the highest level and the first moment it is reached (no sort of the sweep needed).
+    tops = sa.select(s.session_id, sa.func.max(s.level).label("top")).group_by(s.session_id).subquery()
+    parts.append(
+        sa.select(*_row(PEAK, s.session_id, None, tops.c.top, sa.func.min(s.moment)))
+        .join(tops, sa.and_(tops.c.session_id == s.session_id, tops.c.top == s.level))
+        .group_by(s.session_id, tops.c.top)
     )
+    if bucket_size is not None:
+        parts.extend(_bucket_parts(v, s, bucket_size))
+    result = {sid: _empty_figures() for sid in session_ids}
+    buckets = []
+    for row in db.session.execute(sa.union_all(*parts)):
+        figures = result[row.sid]
+        if row.kind == VIEWERS:
+            viewers_n, total = int(row.x0), int(row.x1 or 0)
+            figures["unique_viewers"] = viewers_n
+            figures["total_watch_seconds"] = total
+            figures["avg_watch_seconds"] = round(total / viewers_n, 2) if viewers_n else 0.0
+            figures["retention"] = {f"p{p}": int(getattr(row, f"x{i + 2}") or 0) for i, p in enumerate(PERCENTILES)}
+        elif row.kind == VIEWS:
+            figures["total_views"] = int(row.x0)
+            figures["span"] = (row.x1, row.x2)
+        elif row.kind == PEAK and row.x0 and row.x0 > 0:
+            figures["peak_concurrent"] = int(row.x0)
+            figures["peak_at"] = _iso_seconds(row.x1)
+        elif row.kind == BUCKET:
+            buckets.append(row)
+    return result, buckets
 
 
-def timeline(session_id, now: datetime, bucket: str = "hour") -> list[dict]:
-    """Buckets from the first join to the last leave (or now), empty ones included; two queries."""
-    size = BUCKETS[bucket]
-    views = q.views([session_id], now)
-    v = views.c
-    span = db.session.execute(sa.select(sa.func.min(v.s), sa.func.max(v.e))).one()
-    if span[0] is None:
+def viewer_figures(session_ids: list, now: datetime) -> dict:
+    """Views, viewers, watch time, retention and peak of each session (one statement)."""
+    figures, _ = _viewer_figures(session_ids, now)
+    for item in figures.values():
+        item.pop("span")
+    return figures
+
+
+def _bucket_parts(v, s, size: int) -> list:
+    """Timeline rows per bucket: joins, leaves (views); max level, level change, event at the bucket's start."""
+    joins_b, leaves_b, sweep_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size), q.bucket_of(s.moment, size)
+    return [
+        sa.select(*_row(BUCKET, v.session_id, joins_b, sa.func.count())).group_by(v.session_id, joins_b),
+        sa.select(*_row(BUCKET, v.session_id, leaves_b, None, sa.func.count()))
+        .where(v.open == 0)
+        .group_by(v.session_id, leaves_b),
+        sa.select(
+            *_row(
+                BUCKET,
+                s.session_id,
+                sweep_b,
+                None,
+                None,
+                sa.func.max(s.level),
+                sa.func.sum(s.delta),
+                sa.func.max(sa.case((s.moment == sweep_b, 1), else_=0)),
+            )
+        ).group_by(s.session_id, sweep_b),
+    ]
+
+
+def _timeline(rows: list, span, size: int) -> list[dict]:
+    """Buckets from the first join to the last leave (or now), empty ones included (a loop over buckets)."""
+    if span is None:
         return []
     first, last = int(span[0] // size) * size, int(span[1] // size) * size
     if (last - first) // size + 1 > MAX_BUCKETS:
@@ -162,54 +207,25 @@ def timeline(session_id, now: datetime, bucket: str = "hour") -> list[dict]:
             "The timeline would have too many buckets; use a larger bucket.",
             fields={"bucket": [f"At most {MAX_BUCKETS} buckets."]},
         )
-
-    s = q.sweep(q.islands(views)).c
-
-    def part(time_col, **figures):
-        # One row per bucket: b, joins, leaves, max level, level change, first event time, event at the start.
-        b = q.bucket_of(time_col, size)
-        names = ("joins", "leaves", "peak", "delta", "first", "at_start")
-        cols = [figures.get(name, sa.cast(sa.null(), sa.Float)).label(name) for name in names]
-        return sa.select(b.label("b"), *cols).group_by(b)
-
-    parts = sa.union_all(
-        part(v.s, joins=sa.func.count()),
-        part(v.e, leaves=sa.func.count()).where(v.open == 0),
-        part(
-            s.moment,
-            peak=sa.func.max(s.level),
-            delta=sa.func.sum(s.delta),
-            first=sa.func.min(s.moment),
-            at_start=sa.func.max(sa.case((s.moment == q.bucket_of(s.moment, size), 1), else_=0)),
-        ),
-    ).subquery()
-    c = parts.c
-    rows = db.session.execute(
-        sa.select(
-            c.b,
-            sa.func.sum(c.joins),
-            sa.func.sum(c.leaves),
-            sa.func.max(c.peak),
-            sa.func.sum(c.delta),
-            sa.func.min(c.first),
-            sa.func.max(c.at_start),
-        ).group_by(c.b)
-    ).all()
-    by_bucket = {int(row[0]): row for row in rows}
+    by_bucket: dict[int, dict] = {}
+    for row in rows:
+        item = by_bucket.setdefault(int(row.b), {"joins": 0, "leaves": 0, "peak": None, "delta": 0, "at_start": 0})
+        item["joins"] += int(row.x0 or 0)
+        item["leaves"] += int(row.x1 or 0)
+        if row.x2 is not None:
+            item["peak"], item["delta"], item["at_start"] = int(row.x2), int(row.x3), int(row.x4)
 
     buckets, level = [], 0
     for start in range(first, last + size, size):
-        row = by_bucket.get(start)
-        joins_n = leaves_n = 0
+        item = by_bucket.get(start, {"joins": 0, "leaves": 0, "peak": None})
         peak = level
-        if row is not None:
-            joins_n, leaves_n = int(row[1] or 0), int(row[2] or 0)
-            if row[3] is not None:
-                # The level carried in from before counts only if nothing happens at the bucket's first instant.
-                at_start = bool(row[6])
-                peak = max(int(row[3]), 0 if at_start else level)
-                level += int(row[4])
-        buckets.append({"start": _iso_seconds(start), "joins": joins_n, "leaves": leaves_n, "peak_concurrent": peak})
+        if item["peak"] is not None:
+            # The level carried in from before counts only if nothing happens at the bucket's first instant.
+            peak = max(item["peak"], 0 if item["at_start"] else level)
+            level += item["delta"]
+        buckets.append(
+            {"start": _iso_seconds(start), "joins": item["joins"], "leaves": item["leaves"], "peak_concurrent": peak}
+        )
     return buckets
 
 
@@ -264,7 +280,7 @@ def viewers(
     session = visible_session(actor, session_id)
     now = now or utcnow()
     views = q.views([session.id], now)
-    watch = q.watch_per_viewer(q.islands(views))
+    watch = q.watch_per_viewer(q.merged(views))
     v = views.c
     per_viewer = (
         sa.select(
@@ -335,14 +351,15 @@ def event_analytics(actor: Profile, event_id, *, now: datetime | None = None) ->
 def _event_overall(event_id, now: datetime) -> dict:
     """Viewers, peak and union watch time over all the event's sessions (a viewer in two rooms counts once)."""
     views = q.views(SessionView.session_id.in_(q.session_ids_of_event(event_id)), now)
-    islands = q.islands(views, per_session=False)
-    watch = q.watch_per_viewer(islands, per_session=False)
+    merged = q.merged(views, per_session=False)
+    watch = q.watch_per_viewer(merged, per_session=False)
     viewers_n, total = db.session.execute(sa.select(sa.func.count(), sa.func.sum(watch.c.watch))).one()
-    peak = db.session.execute(_peaks(q.sweep(islands, per_session=False), per_session=False)).first()
+    s = q.sweep(merged, per_session=False).c
+    peak = db.session.execute(sa.select(s.level, s.moment).order_by(s.level.desc(), s.moment).limit(1)).first()
     return {
         "unique_viewers": viewers_n,
-        "peak_concurrent": int(peak.level) if peak else 0,
-        "peak_at": _iso_seconds(peak.moment) if peak else None,
+        "peak_concurrent": int(peak.level) if peak and peak.level > 0 else 0,
+        "peak_at": _iso_seconds(peak.moment) if peak and peak.level > 0 else None,
         "total_watch_seconds": int(total or 0),
     }
 

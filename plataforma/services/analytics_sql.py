@@ -6,9 +6,8 @@ so the same window-function SQL runs on both databases.
 
 * ``viewer_key()`` is THE definition of "a viewer": today the user; with guests
   (``session_views.guest_id``) it becomes ``coalesce(user_id, guest_id)`` — one line.
-* ``islands(...)`` merges each viewer's overlapping views (two tabs) into disjoint
-  intervals with the gaps-and-islands technique (a running ``max(end)`` window);
-  watch time, concurrency and the timeline are all computed over these islands.
+* ``merged(...)`` merges each viewer's overlapping views (two tabs) in ONE window pass
+  (a running ``max(end)``); watch time, concurrency and the timeline come from it.
 """
 
 from __future__ import annotations
@@ -30,10 +29,20 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def epoch(value) -> sa.ColumnElement:
-    """Seconds since 1970 of a timestamp column or bound value, as a float (millisecond-exact)."""
+# Sorting 100,000 views in memory takes ~10 MB; PostgreSQL's default work_mem (4 MB) spills them to disk.
+SORT_MEMORY = "64MB"
+
+
+def roomy_sorts() -> None:
+    """Let this transaction's sorts and window functions run in memory (PostgreSQL; reset at commit/rollback)."""
     if _dialect() == "postgresql":
-        return sa.cast(sa.func.extract("epoch", value), sa.Float)
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+
+
+def epoch(value) -> sa.ColumnElement:
+    """Seconds since 1970 of a timestamp column, as a float (millisecond-exact)."""
+    if _dialect() == "postgresql":
+        return sa.func.date_part("epoch", value, type_=sa.Float)  # float8 (EXTRACT gives a slower numeric)
     # julianday keeps ~50 µs of precision at today's dates: rounding to the millisecond makes it exact.
     return sa.func.round((sa.func.julianday(value) - 2440587.5) * 86400.0, 3)
 
@@ -50,83 +59,89 @@ def bucket_of(seconds, size: int) -> sa.ColumnElement:
     return to_int(seconds / size) * size
 
 
-def views(session_ids, now: datetime, *, key=None):
+def views(session_filter, now: datetime, *, key=None):
     """One row per view: viewer, start, end (open views end ``now``), as epoch seconds."""
-    now_value = sa.literal(now, sa.DateTime(timezone=True))
-    start = epoch(SessionView.joined_at)
-    end = epoch(sa.func.coalesce(SessionView.left_at, now_value))
-    query = sa.select(
-        SessionView.id.label("id"),
-        SessionView.session_id.label("session_id"),
-        (key if key is not None else viewer_key()).label("viewer"),
-        start.label("s"),
-        # A view closed before it opened (clock skew) lasts nothing.
-        sa.case((end < start, start), else_=end).label("e"),
-        sa.case((SessionView.left_at.is_(None), 1), else_=0).label("open"),
-    ).where(SessionView.session_id.in_(session_ids) if isinstance(session_ids, list) else session_ids)
-    return query.cte("views")
+    if isinstance(session_filter, list):
+        session_filter = SessionView.session_id.in_(session_filter)
+    now_seconds = round(now.timestamp(), 3)
+    raw = (
+        sa.select(
+            SessionView.id.label("id"),
+            SessionView.session_id.label("session_id"),
+            (key if key is not None else viewer_key()).label("viewer"),
+            SessionView.joined_at.label("joined_at"),
+            epoch(SessionView.joined_at).label("s"),
+            epoch(SessionView.left_at).label("left"),
+        )
+        .where(session_filter)
+        .subquery("raw")
+    )
+    r = raw.c
+    now_value = sa.literal(now_seconds, sa.Float)
+    return sa.select(
+        r.id,
+        r.session_id,
+        r.viewer,
+        r.joined_at,
+        r.s,
+        # Open views last until now; a view closed before it opened (clock skew) lasts nothing.
+        _greatest(sa.func.coalesce(r.left, now_value), r.s).label("e"),
+        sa.case((r.left.is_(None), 1), else_=0).label("open"),
+        now_value.label("now"),
+    ).cte("views")
 
 
 def session_ids_of_event(event_id) -> sa.Select:
     return sa.select(EventSession.id).where(EventSession.event_id == event_id)
 
 
-def islands(views_cte, *, per_session: bool = True):
-    """Each viewer's views merged into disjoint intervals: rows (session_id?, viewer, s, e, open)."""
+def _greatest(*values) -> sa.ColumnElement:
+    return (sa.func.greatest if _dialect() == "postgresql" else sa.func.max)(*values)
+
+
+def merged(views_cte, *, per_session: bool = True):
+    """One window pass over each viewer's views in start order (the union of intervals, two tabs once).
+
+    With ``before`` = the latest end among the viewer's earlier views and ``reach`` = the same
+    including this view: the view adds ``max(0, e - max(s, before))`` seconds to the union; it
+    starts a merged interval ("island") when ``s > before``, and ends one at ``reach`` when the
+    next view starts after ``reach`` (or there is none).
+    Rows: session_id, viewer, s, adds, starts, ends, reach, live_end (the island reaches now).
+    """
     v = views_cte.c
-    partition = [v.session_id, v.viewer] if per_session else [v.viewer]
-    previous_end = sa.func.max(v.e).over(partition_by=partition, order_by=(v.s, v.id), rows=(None, -1))
-    marked = sa.select(
+    window = {
+        "partition_by": [v.session_id, v.viewer] if per_session else [v.viewer],
+        "order_by": (v.joined_at, v.id),
+    }
+    before = sa.func.max(v.e).over(**window, rows=(None, -1))
+    reach = sa.func.max(v.e).over(**window, rows=(None, 0))
+    following = sa.func.lead(v.s).over(**window)
+    return sa.select(
         v.session_id,
         v.viewer,
         v.s,
-        v.e,
-        v.id,
-        v.open,
-        sa.case((sa.or_(previous_end.is_(None), v.s > previous_end), 1), else_=0).label("starts"),
-    ).cte("marked")
-    m = marked.c
-    numbered = sa.select(
-        m.session_id,
-        m.viewer,
-        m.s,
-        m.e,
-        m.open,
-        sa.func.sum(m.starts)
-        .over(
-            partition_by=[m.session_id, m.viewer] if per_session else [m.viewer], order_by=(m.s, m.id), rows=(None, 0)
-        )
-        .label("island"),
-    ).cte("numbered")
-    n = numbered.c
-    group = [n.session_id, n.viewer, n.island] if per_session else [n.viewer, n.island]
-    cols = [n.session_id] if per_session else []
-    return (
-        sa.select(
-            *cols, n.viewer, sa.func.min(n.s).label("s"), sa.func.max(n.e).label("e"), sa.func.max(n.open).label("open")
-        )
-        .group_by(*group)
-        .cte("islands")
-    )
+        _greatest(v.e - _greatest(v.s, sa.func.coalesce(before, v.s)), 0).label("adds"),
+        sa.case((sa.or_(before.is_(None), v.s > before), 1), else_=0).label("starts"),
+        sa.case((sa.or_(following.is_(None), following > reach), 1), else_=0).label("ends"),
+        reach.label("reach"),
+        # A viewer still watching has not left: their island has no end, so the last level is who watches now.
+        sa.case((reach >= v.now, 1), else_=0).label("live_end"),
+    ).cte("merged")
 
 
-def watch_per_viewer(islands_cte, *, per_session: bool = True):
+def watch_per_viewer(merged_cte, *, per_session: bool = True):
     """Rows (session_id?, viewer, watch): whole seconds of the union of the viewer's views."""
-    i = islands_cte.c
-    cols = [i.session_id] if per_session else []
-    return (
-        sa.select(*cols, i.viewer, to_int(sa.func.sum(i.e - i.s)).label("watch")).group_by(*cols, i.viewer).cte("watch")
-    )
+    m = merged_cte.c
+    cols = [m.session_id] if per_session else []
+    return sa.select(*cols, m.viewer, to_int(sa.func.sum(m.adds)).label("watch")).group_by(*cols, m.viewer).cte("watch")
 
 
-def sweep(islands_cte, *, per_session: bool = True):
-    """Concurrency after each island start/end, ends first at equal times: rows (session_id?, moment, delta, level)."""
-    i = islands_cte.c
-    cols = [i.session_id] if per_session else []
-    lasting = i.e > i.s
-    starts = sa.select(*cols, i.s.label("moment"), sa.literal(1).label("delta")).where(lasting)
-    # A viewer still watching has not left: no end point, so the last level is who watches now.
-    ends = sa.select(*cols, i.e.label("moment"), sa.literal(-1).label("delta")).where(lasting, i.open == 0)
+def sweep(merged_cte, *, per_session: bool = True):
+    """Viewers watching after each island start/end (ends first at equal times): (session_id?, moment, delta, level)."""
+    m = merged_cte.c
+    cols = [m.session_id] if per_session else []
+    starts = sa.select(*cols, m.s.label("moment"), sa.literal(1).label("delta")).where(m.starts == 1)
+    ends = sa.select(*cols, m.reach.label("moment"), sa.literal(-1).label("delta")).where(m.ends == 1, m.live_end == 0)
     points = sa.union_all(starts, ends).cte("points")
     p = points.c
     partition = [p.session_id] if per_session else None
