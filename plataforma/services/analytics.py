@@ -278,8 +278,12 @@ def viewers(
     """Each viewer once: first join, last leave (null while watching), union watch time; longest first."""
     require_moderator(actor)
     session = visible_session(actor, session_id)
-    now = now or utcnow()
-    views = q.views([session.id], now)
+    query = viewers_query(session.id, now or utcnow(), live=live).limit(limit).offset(offset)
+    return [viewer_item(row) for row in db.session.execute(query)]
+
+
+def viewers_query(session_id, now: datetime, *, live: bool | None = None) -> sa.Select:
+    views = q.views([session_id], now)
     watch = q.watch_per_viewer(q.merged(views))
     v = views.c
     per_viewer = (
@@ -297,22 +301,22 @@ def viewers(
         .join(watch, watch.c.viewer == per_viewer.c.viewer)
         .outerjoin(Profile, Profile.id == per_viewer.c.viewer)
         .order_by(watch.c.watch.desc(), per_viewer.c.joined, per_viewer.c.viewer)
-        .limit(limit)
-        .offset(offset)
     )
     if live is not None:
         query = query.where(per_viewer.c.live == (1 if live else 0))
-    return [
-        {
-            "user_id": row.viewer if row.name is not None else None,
-            "name": row.name,
-            "joined_at": _iso_seconds(row.joined),
-            "left_at": None if row.live else _iso_seconds(row.last),
-            "watch_seconds": int(row.watch),
-            "live": bool(row.live),
-        }
-        for row in db.session.execute(query)
-    ]
+    return query
+
+
+def viewer_item(row) -> dict:
+    """A row of :func:`viewers_query` as the API shapes it (guests: no user id, no name)."""
+    return {
+        "user_id": row.viewer if row.name is not None else None,
+        "name": row.name,
+        "joined_at": _iso_seconds(row.joined),
+        "left_at": None if row.live else _iso_seconds(row.last),
+        "watch_seconds": int(row.watch),
+        "live": bool(row.live),
+    }
 
 
 # One event
