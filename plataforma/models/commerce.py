@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from plataforma.extensions import db
 from plataforma.models.base import CreatedAt, Timestamps, UUIDPrimaryKey
+from plataforma.models.search import SearchDocument, searchable, trigram_index
 
 
-class Product(UUIDPrimaryKey, Timestamps, db.Model):
+class Product(UUIDPrimaryKey, Timestamps, SearchDocument, db.Model):
     __tablename__ = "products"
 
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
@@ -25,6 +26,10 @@ class Product(UUIDPrimaryKey, Timestamps, db.Model):
     seller_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.Uuid, sa.ForeignKey("profiles.id", ondelete="SET NULL"), index=True
     )
+
+
+trigram_index(Product)
+searchable(Product, "name", "description", "category")
 
 
 class SessionProduct(db.Model):

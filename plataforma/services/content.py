@@ -120,12 +120,14 @@ def list_events(
     *,
     status: EventStatus | None = None,
     project_id: uuid.UUID | None = None,
+    category: str | None = None,
+    tag: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Event]:
-    query = published_events(select(Event), actor)
-    if status is not None:
-        query = query.where(Event.status == status)
+    from plataforma.services.search import event_filters
+
+    query = event_filters(published_events(select(Event), actor), status=status, category=category, tag=tag)
     if project_id is not None:
         query = query.where(Event.project_id == project_id)
     return _page(_events_newest_first(query), limit, offset)
