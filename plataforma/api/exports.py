@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from plataforma.auth import moderator_required
+from plataforma.responses import csv_response
 from plataforma.services import exports as service
 
 blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports (moderator+)")
@@ -14,21 +14,12 @@ blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports
 CSV_DOC = {"type": "string", "format": "binary"}
 
 
-def _csv(filename: str, chunks) -> Response:
-    # The rows are read while the response is sent (stream_with_context keeps the request's session open).
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @blp.route("/sessions/<session_id>/export/<kind>.csv", methods=["GET"])
 @moderator_required
 @blp.response(200, CSV_DOC, content_type="text/csv", description="RFC 4180 CSV with a header row")
 def session_export(session_id, kind):
     """Download a session's `messages`, `questions`, `polls`, `surveys` or `viewers` as CSV (streamed)."""
-    return _csv(*service.session_export(current_user, session_id, kind))
+    return csv_response(*service.session_export(current_user, session_id, kind))
 
 
 @blp.route("/events/<event_id>/export/<kind>.csv", methods=["GET"])
@@ -36,4 +27,4 @@ def session_export(session_id, kind):
 @blp.response(200, CSV_DOC, content_type="text/csv", description="RFC 4180 CSV with a header row")
 def event_export(event_id, kind):
     """Download an event's `attendance` (watch time and engagement score per attendee) as CSV (streamed)."""
-    return _csv(*service.event_export(current_user, event_id, kind))
+    return csv_response(*service.event_export(current_user, event_id, kind))
