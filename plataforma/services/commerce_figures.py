@@ -64,7 +64,7 @@ def reactions(session_id) -> dict[str, int]:
 
 def products(session_id, now: datetime) -> list[dict]:
     """Products attached to the session or clicked/featured in it: clicks, unique clickers, featured seconds."""
-    ids = sa.select(SessionProduct.product_id.label("pid")).where(SessionProduct.session_id == session_id)
+    sources = [sa.select(SessionProduct.product_id.label("pid")).where(SessionProduct.session_id == session_id)]
     clicks = spans = None
     if table_exists("product_clicks"):
         c = product_clicks.c
@@ -78,10 +78,10 @@ def products(session_id, now: datetime) -> list[dict]:
             .group_by(c.product_id)
             .subquery()
         )
-        ids = ids.union(sa.select(clicks.c.pid))
+        sources.append(sa.select(clicks.c.pid))
     if table_exists("product_feature_spans"):
         f = product_feature_spans.c
-        end = epoch(sa.func.coalesce(f.ended_at, sa.literal(now, sa.DateTime(timezone=True))))
+        end = sa.func.coalesce(epoch(f.ended_at), sa.literal(round(now.timestamp(), 3), sa.Float))
         seconds = sa.func.sum(sa.case((end > epoch(f.started_at), end - epoch(f.started_at)), else_=0))
         spans = (
             sa.select(f.product_id.label("pid"), seconds.label("seconds"))
@@ -89,8 +89,8 @@ def products(session_id, now: datetime) -> list[dict]:
             .group_by(f.product_id)
             .subquery()
         )
-        ids = ids.union(sa.select(spans.c.pid))
-    ids = ids.subquery()
+        sources.append(sa.select(spans.c.pid))
+    ids = sa.union(*sources).subquery()
     columns = [Product.id, Product.name]
     query = sa.select(*columns).join(ids, ids.c.pid == Product.id)
     click_n = clickers_n = seconds_n = sa.literal(0)

@@ -274,6 +274,107 @@ def test_session_analytics_runs_a_bounded_number_of_queries(app, rows, watched, 
         db.session.rollback()
 
 
-@pytest.mark.skip(reason="lead: needs ProductClick / ProductFeatureSpan / ReactionTotal from commerce #12")
-def test_product_and_reaction_figures():
-    """After the merge with #12: clicks, unique clickers, featured seconds (open spans up to now), reactions."""
+@pytest.fixture
+def commerce_tables(app):
+    """Stand-ins for #12's product_clicks / product_feature_spans / reaction_totals (created only if missing).
+
+    Lead: once the commerce models are merged the real tables exist and this fixture creates nothing;
+    switch it to the models (ProductClick, ProductFeatureSpan, ReactionTotal) then.
+    """
+    import sqlalchemy as sa
+
+    from plataforma.services import commerce_figures
+
+    metadata = sa.MetaData()
+    sa.Table(
+        "product_clicks",
+        metadata,
+        sa.Column("id", sa.Uuid, primary_key=True, default=uuid.uuid4),
+        sa.Column("session_id", sa.Uuid),
+        sa.Column("product_id", sa.Uuid),
+        sa.Column("user_id", sa.Uuid),
+        sa.Column("guest_id", sa.Uuid),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "product_feature_spans",
+        metadata,
+        sa.Column("id", sa.Uuid, primary_key=True, default=uuid.uuid4),
+        sa.Column("session_id", sa.Uuid),
+        sa.Column("product_id", sa.Uuid),
+        sa.Column("started_at", sa.DateTime(timezone=True)),
+        sa.Column("ended_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "reaction_totals",
+        metadata,
+        sa.Column("session_id", sa.Uuid, primary_key=True),
+        sa.Column("type", sa.String(16), primary_key=True),
+        sa.Column("count", sa.BigInteger),
+    )
+    with app.app_context():
+        existing = set(sa.inspect(db.engine).get_table_names())
+        created = [t for name, t in metadata.tables.items() if name not in existing]
+        metadata.create_all(db.engine, tables=created)
+        db.engine.dispose()
+    commerce_figures._known.clear()
+    yield metadata.tables
+    with app.app_context():
+        if created:
+            with db.engine.begin() as conn:
+                for table in created:
+                    conn.execute(table.delete())
+            metadata.drop_all(db.engine, tables=created)
+        db.engine.dispose()
+    commerce_figures._known.clear()
+
+
+def test_product_and_reaction_figures(client, moderator, make_user, rows, watched, commerce_tables):
+    """Clicks, unique clickers (a guest counts once), featured seconds (open spans up to now), reactions."""
+    from plataforma.models import Product, SessionProduct
+
+    _, session_id, people = watched
+    sid = uuid.UUID(session_id)
+    mug = uuid.UUID(rows.add(Product, name="Mug", price=10))
+    hat = uuid.UUID(rows.add(Product, name="Hat", price=20))
+    attached = uuid.UUID(rows.add(Product, name="Attached only", price=5))
+    rows.add_many(SessionProduct, [{"session_id": sid, "product_id": attached}])
+    guest = uuid.uuid4()
+    a, b = uuid.UUID(people["A"].id), uuid.UUID(people["B"].id)
+    clicks = [(mug, a, None), (mug, a, None), (mug, None, guest), (mug, None, guest), (hat, b, None)]
+    with client.application.app_context(), db.engine.begin() as conn:
+        conn.execute(
+            commerce_tables["product_clicks"].insert(),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "session_id": sid,
+                    "product_id": p,
+                    "user_id": u,
+                    "guest_id": g,
+                    "created_at": m(60),
+                }
+                for p, u, g in clicks
+            ],
+        )
+        conn.execute(
+            commerce_tables["product_feature_spans"].insert(),
+            [
+                {"id": uuid.uuid4(), "session_id": sid, "product_id": hat, "started_at": m(10), "ended_at": m(20)},
+                {"id": uuid.uuid4(), "session_id": sid, "product_id": hat, "started_at": m(110), "ended_at": None},
+            ],
+        )
+        conn.execute(
+            commerce_tables["reaction_totals"].insert(),
+            [
+                {"session_id": sid, "type": "like", "count": 7},
+                {"session_id": sid, "type": "fire", "count": 2},
+            ],
+        )
+    body = client.get(f"/api/sessions/{session_id}/analytics", headers=moderator.headers).get_json()
+    assert body["products"] == [
+        {"productId": str(mug), "name": "Mug", "clicks": 4, "uniqueClickers": 2, "featuredSeconds": 0},
+        {"productId": str(hat), "name": "Hat", "clicks": 1, "uniqueClickers": 1, "featuredSeconds": 600 + 600},
+        {"productId": str(attached), "name": "Attached only", "clicks": 0, "uniqueClickers": 0, "featuredSeconds": 0},
+    ]
+    assert body["engagement"]["reactions"] == {"like": 7, "heart": 0, "fire": 2, "clap": 0}
