@@ -30,6 +30,7 @@ from plataforma.models import (
 from plataforma.schemas.base import clean_text
 from plataforma.schemas.content import SLUG_PATTERN
 from plataforma.services import get_or_404
+from plataforma.services.search import event_filters
 from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
 from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
 
@@ -125,8 +126,6 @@ def list_events(
     limit: int = 50,
     offset: int = 0,
 ) -> list[Event]:
-    from plataforma.services.search import event_filters
-
     query = event_filters(published_events(select(Event), actor), status=status, category=category, tag=tag)
     if project_id is not None:
         query = query.where(Event.project_id == project_id)
