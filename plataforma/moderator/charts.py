@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 WIDTH, HEIGHT = 720, 220
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 28, 12, 28
 MAX_X_LABELS = 8
 
 
