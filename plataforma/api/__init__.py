@@ -12,6 +12,7 @@ from plataforma.api import (
     analytics,
     auth,
     events,
+    exports,
     health,
     messages,
     polls,
@@ -19,6 +20,7 @@ from plataforma.api import (
     projects,
     questions,
     rooms,
+    search,
     sessions,
     streams,
     surveys,
@@ -42,6 +44,8 @@ MODULES = [
     surveys,
     health,
     analytics,
+    exports,
+    search,
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health}
