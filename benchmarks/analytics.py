@@ -56,7 +56,8 @@ def populate(db, n_views: int, n_messages: int, n_viewers: int):
     from plataforma.models import Credential, Event, EventSession, Message, Profile, Project, Role, SessionView
 
     rng = random.Random(14)
-    start = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    # The last six hours (open views must be in the past: they last until now).
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6, minutes=30)
     project = Project(id=uuid.uuid4(), name="Bench", status="LIVE")
     event = Event(id=uuid.uuid4(), project_id=project.id, title="Bench", slug=f"bench-{uuid.uuid4().hex[:6]}")
     session = EventSession(id=uuid.uuid4(), event_id=event.id, title="Bench session")

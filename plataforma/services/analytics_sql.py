@@ -106,7 +106,7 @@ def merged(views_cte, *, per_session: bool = True):
     including this view: the view adds ``max(0, e - max(s, before))`` seconds to the union; it
     starts a merged interval ("island") when ``s > before``, and ends one at ``reach`` when the
     next view starts after ``reach`` (or there is none).
-    Rows: session_id, viewer, s, adds, starts, ends, reach, live_end (the island reaches now).
+    Rows: session_id, viewer, s, adds, starts, ends, reach, live_end (the island holds an open view).
     """
     v = views_cte.c
     window = {
@@ -115,6 +115,7 @@ def merged(views_cte, *, per_session: bool = True):
     }
     before = sa.func.max(v.e).over(**window, rows=(None, -1))
     reach = sa.func.max(v.e).over(**window, rows=(None, 0))
+    open_so_far = sa.func.max(v.open).over(**window, rows=(None, 0))
     following = sa.func.lead(v.s).over(**window)
     return sa.select(
         v.session_id,
@@ -125,7 +126,9 @@ def merged(views_cte, *, per_session: bool = True):
         sa.case((sa.or_(following.is_(None), following > reach), 1), else_=0).label("ends"),
         reach.label("reach"),
         # A viewer still watching has not left: their island has no end, so the last level is who watches now.
-        sa.case((reach >= v.now, 1), else_=0).label("live_end"),
+        # (An open view ends at now, so the island holding it reaches now; a view closed by a server whose
+        # clock runs ahead may reach past now too, but it has no open view, and it ends.)
+        sa.case((sa.and_(open_so_far == 1, reach >= v.now), 1), else_=0).label("live_end"),
     ).cte("merged")
 
 

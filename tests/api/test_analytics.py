@@ -132,6 +132,23 @@ def test_minute_timeline_includes_empty_buckets(client, moderator, rows, make_us
     assert body["uniqueViewers"] == 1 and body["totalViews"] == 2
 
 
+def test_a_view_closed_after_now_still_ends(client, moderator, rows, make_user, pinned_now):
+    """A visit closed by a server whose clock runs ahead of this one is not "still watching"."""
+    session_id = rows.session(rows.event())
+    sid = uuid.UUID(session_id)
+    first, second = (uuid.UUID(make_user().id) for _ in range(2))
+    rows.add_many(
+        SessionView,
+        [
+            {"session_id": sid, "user_id": first, "joined_at": m(100), "left_at": m(121)},  # now is m(120)
+            {"session_id": sid, "user_id": second, "joined_at": m(122), "left_at": None},
+        ],
+    )
+    body = client.get(f"/api/sessions/{session_id}/analytics?bucket=minute", headers=moderator.headers).get_json()
+    assert body["peakConcurrent"] == 1 and body["peakAt"] == iso(m(100))
+    assert body["timeline"][-1]["peakConcurrent"] == 1
+
+
 def test_an_unknown_bucket_is_a_400(client, moderator, watched):
     _, session_id, _ = watched
     response = client.get(f"/api/sessions/{session_id}/analytics?bucket=week", headers=moderator.headers)
