@@ -109,26 +109,39 @@ def merged(views_cte, *, per_session: bool = True):
     Rows: session_id, viewer, s, adds, starts, ends, reach, live_end (the island holds an open view).
     """
     v = views_cte.c
+    # One window definition for the three functions, so the database sorts and scans once
+    # (lead ignores the frame; PostgreSQL evaluates identical windows in one WindowAgg).
     window = {
         "partition_by": [v.session_id, v.viewer] if per_session else [v.viewer],
         "order_by": (v.joined_at, v.id),
+        "rows": (None, -1),
     }
-    before = sa.func.max(v.e).over(**window, rows=(None, -1))
-    reach = sa.func.max(v.e).over(**window, rows=(None, 0))
-    open_so_far = sa.func.max(v.open).over(**window, rows=(None, 0))
-    following = sa.func.lead(v.s).over(**window)
-    return sa.select(
+    windowed = sa.select(
         v.session_id,
         v.viewer,
         v.s,
-        _greatest(v.e - _greatest(v.s, sa.func.coalesce(before, v.s)), 0).label("adds"),
-        sa.case((sa.or_(before.is_(None), v.s > before), 1), else_=0).label("starts"),
-        sa.case((sa.or_(following.is_(None), following > reach), 1), else_=0).label("ends"),
+        v.e,
+        v.open,
+        v.now,
+        sa.func.max(v.e).over(**window).label("before"),
+        sa.func.max(v.open).over(**window).label("open_before"),
+        sa.func.lead(v.s).over(**window).label("following"),
+    ).subquery("windowed")
+    w = windowed.c
+    reach = _greatest(sa.func.coalesce(w.before, w.e), w.e)
+    open_so_far = _greatest(sa.func.coalesce(w.open_before, 0), w.open)
+    return sa.select(
+        w.session_id,
+        w.viewer,
+        w.s,
+        _greatest(w.e - _greatest(w.s, sa.func.coalesce(w.before, w.s)), 0).label("adds"),
+        sa.case((sa.or_(w.before.is_(None), w.s > w.before), 1), else_=0).label("starts"),
+        sa.case((sa.or_(w.following.is_(None), w.following > reach), 1), else_=0).label("ends"),
         reach.label("reach"),
         # A viewer still watching has not left: their island has no end, so the last level is who watches now.
         # (An open view ends at now, so the island holding it reaches now; a view closed by a server whose
         # clock runs ahead may reach past now too, but it has no open view, and it ends.)
-        sa.case((sa.and_(open_so_far == 1, reach >= v.now), 1), else_=0).label("live_end"),
+        sa.case((sa.and_(open_so_far == 1, reach >= w.now), 1), else_=0).label("live_end"),
     ).cte("merged")
 
 
