@@ -56,6 +56,18 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
 -- Name: create_profile_for_credential(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -258,7 +270,9 @@ CREATE TABLE public.event_sessions (
     end_time timestamp with time zone,
     id uuid NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    search_title text,
+    search_text text
 );
 
 --
@@ -292,6 +306,10 @@ CREATE TABLE public.events (
     id uuid NOT NULL,
     updated_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone NOT NULL,
+    category character varying(100),
+    tags jsonb,
+    search_title text,
+    search_text text,
     CONSTRAINT ck_events_event_status CHECK (((status)::text = ANY ((ARRAY['SCHEDULED'::character varying, 'LIVE'::character varying, 'ENDED'::character varying])::text[])))
 );
 
@@ -386,7 +404,9 @@ CREATE TABLE public.products (
     id uuid NOT NULL,
     updated_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone NOT NULL,
-    currency character varying(3) DEFAULT 'USD'::character varying NOT NULL
+    currency character varying(3) DEFAULT 'USD'::character varying NOT NULL,
+    search_title text,
+    search_text text
 );
 
 --
@@ -800,10 +820,22 @@ ALTER TABLE ONLY public.survey_responses
 CREATE INDEX ix_event_sessions_event_id ON public.event_sessions USING btree (event_id);
 
 --
+-- Name: ix_event_sessions_search_text_trgm; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_event_sessions_search_text_trgm ON public.event_sessions USING gin (search_text public.gin_trgm_ops);
+
+--
 -- Name: ix_event_users_user_id; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX ix_event_users_user_id ON public.event_users USING btree (user_id);
+
+--
+-- Name: ix_events_category; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_events_category ON public.events USING btree (category);
 
 --
 -- Name: ix_events_project_id; Type: INDEX; Schema: public; Owner: -
@@ -812,10 +844,22 @@ CREATE INDEX ix_event_users_user_id ON public.event_users USING btree (user_id);
 CREATE INDEX ix_events_project_id ON public.events USING btree (project_id);
 
 --
+-- Name: ix_events_search_text_trgm; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_events_search_text_trgm ON public.events USING gin (search_text public.gin_trgm_ops);
+
+--
 -- Name: ix_events_status; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX ix_events_status ON public.events USING btree (status);
+
+--
+-- Name: ix_events_tags; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_events_tags ON public.events USING gin (tags);
 
 --
 -- Name: ix_messages_session_id_created_at; Type: INDEX; Schema: public; Owner: -
@@ -882,6 +926,12 @@ CREATE INDEX ix_product_feature_spans_session_id_product_id ON public.product_fe
 --
 
 CREATE INDEX ix_products_category ON public.products USING btree (category);
+
+--
+-- Name: ix_products_search_text_trgm; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_products_search_text_trgm ON public.products USING gin (search_text public.gin_trgm_ops);
 
 --
 -- Name: ix_products_seller_id; Type: INDEX; Schema: public; Owner: -

@@ -9,9 +9,11 @@ from werkzeug.exceptions import UnsupportedMediaType
 # First: ``plataforma.extensions`` sets the arguments parser the blueprints below are built with.
 from plataforma import extensions
 from plataforma.api import (
+    analytics,
     asyncapi,
     auth,
     events,
+    exports,
     health,
     messages,
     polls,
@@ -22,6 +24,7 @@ from plataforma.api import (
     reactions,
     reference,
     rooms,
+    search,
     session_products,
     sessions,
     streams,
@@ -47,6 +50,9 @@ MODULES = [
     session_products,
     reactions,
     health,
+    analytics,
+    exports,
+    search,
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health, reactions}  # reactions: RATELIMIT_REACTION per user instead (10 per second)

@@ -19,7 +19,6 @@ and what code generators rely on (``openapi-typescript`` + ``tsc --strict`` is c
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterator
 
@@ -178,7 +177,8 @@ class PlataformaApi(Api):
         return finish(copy.deepcopy(self.spec.to_dict()))  # apispec hands out its live state
 
     def _openapi_json(self):
-        return current_app.response_class(json.dumps(self.document(), indent=2), mimetype="application/json")
+        body = current_app.json.dumps(self.document(), indent=2)  # Flask's encoder: bounds may be Decimals
+        return current_app.response_class(body, mimetype="application/json")
 
     def handle_http_exception(self, error):
         return http_error_response(error)

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plataforma.extensions import db
 from plataforma.models.base import CreatedAt, Timestamps, UUIDPrimaryKey, utcnow
+from plataforma.models.search import SearchDocument, searchable, trigram_index
 
 REACTION_TYPES = ("like", "heart", "fire", "clap")
 
 
-class Product(UUIDPrimaryKey, Timestamps, db.Model):
+class Product(UUIDPrimaryKey, Timestamps, SearchDocument, db.Model):
     __tablename__ = "products"
 
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
@@ -29,6 +30,10 @@ class Product(UUIDPrimaryKey, Timestamps, db.Model):
     seller_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.Uuid, sa.ForeignKey("profiles.id", ondelete="SET NULL"), index=True
     )
+
+
+trigram_index(Product)
+searchable(Product, "name", "description", "category")
 
 
 class SessionProduct(db.Model):

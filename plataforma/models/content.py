@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plataforma.extensions import db
-from plataforma.models.base import Timestamps, UUIDPrimaryKey, enum_column
+from plataforma.models.base import JSONType, Timestamps, UUIDPrimaryKey, enum_column
+from plataforma.models.search import SearchDocument, searchable, trigram_index
 
 
 class ProjectStatus(str, enum.Enum):
@@ -53,7 +54,7 @@ class Project(UUIDPrimaryKey, Timestamps, db.Model):
     events: Mapped[list[Event]] = relationship(back_populates="project", passive_deletes=True)
 
 
-class Event(UUIDPrimaryKey, Timestamps, db.Model):
+class Event(UUIDPrimaryKey, Timestamps, SearchDocument, db.Model):
     __tablename__ = "events"
     __table_args__ = (sa.Index("ix_events_status", "status"),)
 
@@ -68,12 +69,20 @@ class Event(UUIDPrimaryKey, Timestamps, db.Model):
     )
     start_time: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     end_time: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    category: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    # Lower-cased, unique, at most 10 (the schema normalises them); JSONB on PostgreSQL.
+    tags: Mapped[list | None] = mapped_column(JSONType, default=list)
 
     project: Mapped[Project] = relationship(back_populates="events")
     sessions: Mapped[list[EventSession]] = relationship(back_populates="event", passive_deletes=True)
 
 
-class EventSession(UUIDPrimaryKey, Timestamps, db.Model):
+sa.Index("ix_events_tags", Event.tags, postgresql_using="gin")
+trigram_index(Event)
+searchable(Event, "title", "description", "category", "tags")
+
+
+class EventSession(UUIDPrimaryKey, Timestamps, SearchDocument, db.Model):
     __tablename__ = "event_sessions"
 
     event_id: Mapped[uuid.UUID] = mapped_column(
@@ -86,6 +95,10 @@ class EventSession(UUIDPrimaryKey, Timestamps, db.Model):
     end_time: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+trigram_index(EventSession)
+searchable(EventSession, "title", "description", "speaker")
 
 
 class Stream(UUIDPrimaryKey, Timestamps, db.Model):

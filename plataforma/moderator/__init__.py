@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from plataforma.moderator.helpers import iso_utc, long_datetime, short_time
+from plataforma.moderator.helpers import duration, iso_utc, long_datetime, short_time
 
 bp = Blueprint("moderator", __name__, url_prefix="/moderator")
 
@@ -19,6 +19,13 @@ def _template_filters(state) -> None:
     state.app.add_template_filter(iso_utc, "iso_utc")
     state.app.add_template_filter(short_time, "short_time")
     state.app.add_template_filter(long_datetime, "long_datetime")
+    state.app.add_template_filter(duration, "duration")
 
 
-from plataforma.moderator import actions, auth, commerce_actions, views  # noqa: E402,F401  (register routes and hooks)
+from plataforma.moderator import (  # noqa: E402,F401  (register routes and hooks)
+    actions,
+    analytics,
+    auth,
+    commerce_actions,
+    views,
+)

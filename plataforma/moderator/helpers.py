@@ -79,3 +79,13 @@ def short_time(value: datetime | None) -> str:
 def long_datetime(value: datetime | None) -> str:
     value = as_utc(value)
     return value.strftime("%d %b %Y, %H:%M UTC") if value else "Not scheduled"
+
+
+def duration(seconds: float | None) -> str:
+    """``3725`` -> ``1 h 02 min``; under an hour ``12 min 05 s``."""
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"

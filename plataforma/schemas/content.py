@@ -69,6 +69,31 @@ class ProjectListArgs(PaginationArgs):
 # Events
 
 
+TAGS_MAX = 10
+
+
+class Tags(fields.List):
+    """Up to 10 tags of 1..30 characters, lower-cased; duplicates (after lower-casing) dropped, first kept."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        super().__init__(Text(min_length=1, max_length=30), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return list(value or [])
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None:
+            return []
+        tags = super()._deserialize(value, attr, data, **kwargs)
+        unique = list(dict.fromkeys(tag.lower() for tag in tags))
+        if len(unique) > TAGS_MAX:
+            raise self.make_error("too_many")
+        return unique
+
+    default_error_messages = {"too_many": f"At most {TAGS_MAX} tags."}
+
+
 class EventSchema(CamelSchema):
     id = fields.UUID(dump_only=True)
     project_id = fields.UUID(required=True)
@@ -81,6 +106,8 @@ class EventSchema(CamelSchema):
     status = Enum(EventStatus)
     start_time = UTCDateTime(allow_none=True)
     end_time = UTCDateTime(allow_none=True)
+    category = OptionalText(max_length=100)
+    tags = Tags()
 
 
 class EventCreateSchema(EventSchema):
@@ -95,6 +122,8 @@ class EventUpdateSchema(_Partial, EventSchema):
 class EventListArgs(PaginationArgs):
     status = Enum(EventStatus)
     project_id = fields.UUID()
+    category = Text(min_length=1, max_length=100)
+    tag = Text(min_length=1, max_length=30)
 
 
 # Sessions

@@ -116,9 +116,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "stream_status": ServerEvent(StreamStatusSchema, "A stream of the session's event changed status."),
     "products_updated": ServerEvent(SessionProductsSchema, "The session's products changed (attach, feature, order)."),
     "product_featured": ServerEvent(ProductFeaturedSchema, "A product became featured."),
-    "reactions": ServerEvent(
-        ReactionsBatchSchema, "Reactions since the last batch (at most 1/s per process)."
-    ),
+    "reactions": ServerEvent(ReactionsBatchSchema, "Reactions since the last batch (at most 1/s per process)."),
     "session_unavailable": ServerEvent(
         SessionUnavailableSchema, "The session is no longer visible to this socket; it left the room.", to="one socket"
     ),

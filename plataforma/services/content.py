@@ -30,6 +30,7 @@ from plataforma.models import (
 from plataforma.schemas.base import clean_text
 from plataforma.schemas.content import SLUG_PATTERN
 from plataforma.services import get_or_404
+from plataforma.services.search import event_filters
 from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
 from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
 
@@ -120,12 +121,12 @@ def list_events(
     *,
     status: EventStatus | None = None,
     project_id: uuid.UUID | None = None,
+    category: str | None = None,
+    tag: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Event]:
-    query = published_events(select(Event), actor)
-    if status is not None:
-        query = query.where(Event.status == status)
+    query = event_filters(published_events(select(Event), actor), status=status, category=category, tag=tag)
     if project_id is not None:
         query = query.where(Event.project_id == project_id)
     return _page(_events_newest_first(query), limit, offset)
