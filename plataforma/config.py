@@ -10,6 +10,8 @@ import os
 import secrets
 from datetime import timedelta
 
+from plataforma.values import TRUE_STRINGS
+
 MIN_SECRET_BYTES = 32
 
 
@@ -21,7 +23,7 @@ def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in TRUE_STRINGS
 
 
 def _csv(name: str, default: str) -> list[str]:

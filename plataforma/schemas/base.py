@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from plataforma.limits import LIST_MAX
+from plataforma.values import as_utc
+
 # C0/C1 control characters (tab and newlines are normalised separately), invisible
 # formatting characters, and lone UTF-16 surrogates, which JSON allows but no database stores.
 _CONTROL = re.compile(
@@ -80,10 +83,7 @@ class UTCDateTime(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
@@ -135,5 +135,5 @@ class QueryArgs(CamelSchema):
 
 
 class PaginationArgs(QueryArgs):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=LIST_MAX))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
