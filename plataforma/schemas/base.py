@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -42,6 +43,26 @@ class CamelSchema(ma.Schema):
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.data_key = camelcase(field_obj.data_key or field_name)
+
+
+class ViewSchema(CamelSchema):
+    """Output that depends on who is asking: the one way to shape it (as CTFd does).
+
+    - ``views`` names the field lists each kind of viewer gets; ``Schema(view="private")`` dumps
+      only those fields (no ``view``: every field, which is also what the OpenAPI document shows).
+      Which view a caller gets is decided by a service (e.g. ``accounts.profile_view``).
+    - Facts about the caller that need the database (``hasResponded``...) are computed by a
+      service in one query for the whole list and handed in as ``viewer={...}``; fields read
+      them from ``self.viewer``. A fact that was not handed in leaves its field out.
+    """
+
+    views: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def __init__(self, *args, view: str | None = None, viewer: dict | None = None, **kwargs):
+        if view is not None:
+            kwargs["only"] = self.views[view]
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer or {}
 
 
 class Text(fields.String):

@@ -30,6 +30,7 @@ from plataforma.schemas.base import (
     StrictBoolean,
     Text,
     UTCDateTime,
+    ViewSchema,
 )
 
 
@@ -119,13 +120,21 @@ class SurveyFieldSchema(CamelSchema):
             raise ma.ValidationError("Only CHOICE fields take options.", field_name="options")
 
 
-class SurveySchema(CamelSchema):
+class SurveySchema(ViewSchema):
+    """``hasResponded``: whether the caller answered it (``viewer={"responded": ids}``, see
+    ``surveys.survey_viewer``)."""
+
     id = fields.UUID()
     session_id = fields.UUID()
     title = fields.String()
     is_active = fields.Boolean()
     fields = fields.List(fields.Nested(SurveyFieldSchema))
     created_at = UTCDateTime()
+    has_responded = ma.fields.Method("_has_responded", metadata={"type": "boolean"})  # `fields` is a field here
+
+    def _has_responded(self, survey):
+        responded = self.viewer.get("responded")
+        return ma.missing if responded is None else survey.id in responded
 
 
 class SurveyResponseSchema(CamelSchema):

@@ -22,6 +22,19 @@ def list_surveys(actor: Profile, session_id) -> list[Survey]:
     return list(db.session.scalars(query).all())
 
 
+def survey_viewer(actor: Profile, surveys: list[Survey]) -> dict:
+    """What ``SurveySchema`` shows this caller about these surveys: the ids of those they have
+    answered (``hasResponded``), in one query whatever the length of the list."""
+    ids = [survey.id for survey in surveys]
+    responded: set = set()
+    if ids:
+        query = sa.select(SurveyResponse.survey_id).where(
+            SurveyResponse.user_id == actor.id, SurveyResponse.survey_id.in_(ids)
+        )
+        responded = set(db.session.scalars(query))
+    return {"responded": responded}
+
+
 def _require_admin(actor: Profile) -> None:
     if not actor.is_admin:
         raise Forbidden("Only admins can manage surveys.")
