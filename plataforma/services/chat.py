@@ -6,13 +6,13 @@ import uuid
 
 import sqlalchemy as sa
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.limits import LIST_MAX
 from plataforma.models import Message, Profile
 from plataforma.schemas.interaction import MessageSchema
 from plataforma.services import events, flood, parse_uuid
-from plataforma.services.visibility import visible_session
+from plataforma.services.visibility import require_staff, visible_session
 from plataforma.values import as_uuid
 
 message_schema = MessageSchema()
@@ -86,8 +86,7 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
 
 
 def _moderated_message(actor: Profile, message_id) -> Message:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can moderate chat.")
+    require_staff(actor, "Only moderators can moderate chat.")
     message = db.session.get(Message, parse_uuid(message_id, "message"))
     if message is None:
         raise NotFound("Message not found.")

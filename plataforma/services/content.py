@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import (
     Event,
@@ -31,13 +31,8 @@ from plataforma.schemas.base import clean_text
 from plataforma.schemas.content import SLUG_PATTERN
 from plataforma.services import get_or_404
 from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
-from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
+from plataforma.services.visibility import published_events, require_admin, visible_event, visible_project
 from plataforma.values import as_utc, as_uuid
-
-
-def require_admin(actor: Profile | None) -> None:
-    if not is_admin(actor):
-        raise Forbidden("Only an admin can change content.")
 
 
 def apply_changes(obj, changes: dict) -> None:

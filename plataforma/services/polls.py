@@ -8,13 +8,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.limits import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, POLL_OPTION_MAX
 from plataforma.models import EventSession, Poll, PollOption, PollVote, Profile
 from plataforma.schemas.interaction import PollSchema
 from plataforma.services import events, parse_uuid
-from plataforma.services.visibility import visible_session
+from plataforma.services.visibility import require_staff, visible_session
 from plataforma.values import as_uuid
 
 poll_schema = PollSchema()
@@ -115,8 +115,7 @@ def _poll(actor: Profile, poll_id, *, lock: bool = False) -> Poll:
 
 
 def _require_moderator(actor: Profile) -> None:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can manage polls.")
+    require_staff(actor, "Only moderators can manage polls.")
 
 
 def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None:

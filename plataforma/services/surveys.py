@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.limits import SURVEY_TEXT_MAX
 from plataforma.models import Profile, Survey, SurveyField, SurveyFieldType, SurveyResponse
 from plataforma.schemas.base import clean_text
 from plataforma.services import parse_uuid
-from plataforma.services.visibility import visible_session
+from plataforma.services.visibility import require_admin, visible_session
 from plataforma.values import as_uuid
 
 
@@ -36,8 +36,7 @@ def survey_viewer(actor: Profile, surveys: list[Survey]) -> dict:
 
 
 def _require_admin(actor: Profile) -> None:
-    if not actor.is_admin:
-        raise Forbidden("Only admins can manage surveys.")
+    require_admin(actor, "Only admins can manage surveys.")
 
 
 def create_survey(actor: Profile, session_id, title: str, fields: list[dict], is_active: bool = True) -> Survey:
