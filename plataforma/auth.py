@@ -6,6 +6,7 @@ The token rules themselves (issue, verify, revoke, still good?) live in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask_jwt_extended import current_user, verify_jwt_in_request
@@ -51,14 +52,15 @@ def login_required(fn):
     return wrapper
 
 
-def roles_required(*roles: Role):
-    """Require one of ``roles``; 401 without a token, 403 with the wrong role."""
+def role_required(allowed: Callable[[Role], bool]):
+    """Require a role for which ``allowed(role)`` holds (a ``Role`` property); 401 without a token,
+    403 with the wrong role."""
 
     def decorator(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
             verify_jwt_in_request()
-            if current_user.role not in roles:
+            if not allowed(current_user.role):
                 raise Forbidden("You do not have permission to do this.")
             return fn(*args, **kwargs)
 
@@ -67,5 +69,5 @@ def roles_required(*roles: Role):
     return decorator
 
 
-moderator_required = roles_required(Role.MODERATOR, Role.ADMIN)
-admin_required = roles_required(Role.ADMIN)
+moderator_required = role_required(lambda role: role.is_staff)
+admin_required = role_required(lambda role: role.is_admin)

@@ -12,6 +12,8 @@ import secrets
 import tempfile
 from datetime import timedelta
 
+from plataforma.values import TRUE_STRINGS
+
 MIN_SECRET_BYTES = 32
 SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
 
@@ -24,7 +26,7 @@ def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in TRUE_STRINGS
 
 
 def _csv(name: str, default: str) -> list[str]:

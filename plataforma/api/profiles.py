@@ -8,24 +8,21 @@ from flask_smorest import Blueprint
 
 from plataforma.auth import login_required
 from plataforma.models import Profile
-from plataforma.schemas.accounts import ProfileSchema, ProfileWithEmailSchema
+from plataforma.schemas.accounts import ProfileSchema, ProfileUpdateSchema
 from plataforma.services import accounts, commit, get_or_404
 
 blp = Blueprint("profiles", __name__, url_prefix="/api/profiles", description="User profiles")
 
-profile_schema = ProfileSchema()
-private_profile_schema = ProfileWithEmailSchema()
+profile_views = {view: ProfileSchema(view=view) for view in ProfileSchema.views}
 
 
 def _dump(profile: Profile):
-    """Emails are shown to their owner and to admins only (a Response: smorest passes it through)."""
-    if profile.id == current_user.id or current_user.is_admin:
-        return jsonify(private_profile_schema.dump(profile))
-    return jsonify(profile_schema.dump(profile))
+    """The view this caller gets (a Response: smorest passes it through)."""
+    return jsonify(profile_views[accounts.profile_view(current_user, profile)].dump(profile))
 
 
 @blp.route("/<profile_id>", methods=["GET"])
-@blp.response(200, ProfileWithEmailSchema)
+@blp.response(200, ProfileSchema)
 @login_required
 def get_profile(profile_id):
     """A profile (with email for yourself and for admins)."""
@@ -34,8 +31,8 @@ def get_profile(profile_id):
 
 @blp.route("/<profile_id>", methods=["PATCH"])
 @login_required
-@blp.arguments(ProfileSchema(partial=True))
-@blp.response(200, ProfileWithEmailSchema)
+@blp.arguments(ProfileUpdateSchema(partial=True))
+@blp.response(200, ProfileSchema)
 @blp.alt_response(409, description="The last admin cannot be demoted (`last_admin`)")
 def update_profile(changes, profile_id):
     """Change your own profile; admins change anyone's, and only admins change roles."""

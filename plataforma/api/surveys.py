@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -18,12 +19,18 @@ from plataforma.services import commit, surveys
 blp = Blueprint("surveys", __name__, url_prefix="/api/surveys", description="Session surveys")
 
 
+def _dump(found: list, *, many: bool):
+    """Surveys with ``hasResponded`` for the caller (a Response: smorest passes it through)."""
+    schema = SurveySchema(many=many, viewer=surveys.survey_viewer(current_user, found))
+    return jsonify(schema.dump(found if many else found[0]))
+
+
 @blp.route("/session/<session_id>", methods=["GET"])
 @login_required
 @blp.response(200, SurveySchema(many=True))
 def list_surveys(session_id):
-    """Every survey of the session with its fields."""
-    return surveys.list_surveys(current_user, session_id)
+    """Every survey of the session with its fields, and whether the caller has answered each."""
+    return _dump(surveys.list_surveys(current_user, session_id), many=True)
 
 
 @blp.route("/", methods=["POST"], strict_slashes=False)
@@ -36,7 +43,7 @@ def create_survey(data):
         current_user, data["session_id"], data["title"], data["fields"], is_active=data["is_active"]
     )
     commit()
-    return survey
+    return _dump([survey], many=False), 201
 
 
 @blp.route("/<survey_id>", methods=["PATCH"])
@@ -47,7 +54,7 @@ def update_survey(changes, survey_id):
     """Change a survey's title or open/close it (admin)."""
     survey = surveys.update_survey(current_user, survey_id, changes)
     commit()
-    return survey
+    return _dump([survey], many=False)
 
 
 @blp.route("/response", methods=["POST"])

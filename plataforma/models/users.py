@@ -14,9 +14,21 @@ from plataforma.models.base import Timestamps, enum_column, utcnow
 
 
 class Role(str, enum.Enum):
+    """The one place that says what each role may do; everything else asks these properties."""
+
     ATTENDEE = "ATTENDEE"
     MODERATOR = "MODERATOR"
     ADMIN = "ADMIN"
+
+    @property
+    def is_staff(self) -> bool:
+        """Moderators and admins: moderate chat, Q&A and polls; use the dashboard."""
+        return self in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins: manage content and surveys, see DRAFT projects, change roles, read emails."""
+        return self is Role.ADMIN
 
 
 class UserStatus(str, enum.Enum):
@@ -64,11 +76,12 @@ class Profile(Timestamps, db.Model):
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in (Role.MODERATOR, Role.ADMIN)
+        """Moderator or admin (``Role.is_staff``)."""
+        return self.role.is_staff
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+        return self.role.is_admin
 
 
 class RevokedToken(db.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from plataforma import limits
 from plataforma.moderator.helpers import duration, iso_utc, long_datetime, short_time
 
 bp = Blueprint("moderator", __name__, url_prefix="/moderator")
@@ -20,6 +21,7 @@ def _template_filters(state) -> None:
     state.app.add_template_filter(short_time, "short_time")
     state.app.add_template_filter(long_datetime, "long_datetime")
     state.app.add_template_filter(duration, "duration")
+    state.app.add_template_global(limits, "limits")  # form sizes come from the same constants as the schemas
 
 
 from plataforma.moderator import (  # noqa: E402,F401  (register routes and hooks)

@@ -105,7 +105,7 @@ def hide_question(session_id, question_id):
 
 @bp.post("/sessions/<session_id>/polls")
 def create_poll(session_id):
-    """Create a poll (question + 2..10 options), optionally active at once."""
+    """Create a poll (question + options within ``plataforma.limits``), optionally active at once."""
     actor = current_moderator()
     session = visible_session(actor, session_id)
     try:

@@ -8,7 +8,6 @@ on their next click; a sign-in older than ``PERMANENT_SESSION_LIFETIME`` is over
 from __future__ import annotations
 
 import time
-import uuid
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.errors import RateLimitExceeded
@@ -22,6 +21,7 @@ from plataforma.moderator import bp
 from plataforma.moderator.helpers import json_error, safe_next, wants_json
 from plataforma.schemas.accounts import SignInSchema
 from plataforma.services import accounts, commit
+from plataforma.values import as_uuid
 
 USER_KEY = "moderator_user_id"
 SIGNED_IN_AT_KEY = "moderator_signed_in_at"
@@ -52,10 +52,8 @@ def _signed_in_profile() -> tuple[Profile | None, str | None]:
     signed_in_at = session.get(SIGNED_IN_AT_KEY)
     if not isinstance(signed_in_at, int | float) or time.time() - signed_in_at > lifetime:
         return None, EXPIRED
-    try:
-        profile = db.session.get(Profile, uuid.UUID(str(raw_id)))
-    except ValueError:
-        profile = None
+    user_id = as_uuid(raw_id)
+    profile = db.session.get(Profile, user_id) if user_id else None
     if profile is None:
         return None, EXPIRED
     if not profile.is_moderator:

@@ -6,19 +6,20 @@ from flask import request
 from marshmallow import ValidationError
 
 from plataforma.errors import ValidationFailed
+from plataforma.limits import POLL_MAX_OPTIONS
 from plataforma.schemas.interaction import PollCreateSchema
+from plataforma.values import as_flag
 
-MAX_POLL_OPTIONS = 10
 poll_create_schema = PollCreateSchema()
 
 
 def poll_form_values() -> dict:
     """What the moderator typed, to fill the form again when it has errors."""
-    options = [value for value in request.form.getlist("option")][:MAX_POLL_OPTIONS]
+    options = [value for value in request.form.getlist("option")][:POLL_MAX_OPTIONS]
     return {
         "question": request.form.get("question", ""),
         "options": options,
-        "is_active": request.form.get("is_active") in {"1", "true", "on"},
+        "is_active": as_flag(request.form.get("is_active")) is True,
     }
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import g, jsonify, request
 
 from plataforma.errors import ValidationFailed, error_body
 from plataforma.models import Profile
-
-TRUE_VALUES = {"1", "true", "on", "yes"}
-FALSE_VALUES = {"0", "false", "off", "no"}
+from plataforma.values import as_flag, as_utc
 
 
 def current_moderator() -> Profile:
@@ -51,19 +49,10 @@ def form_flag(name: str, default: bool | None) -> bool | None:
     raw = request.form.get(name)
     if raw is None or raw == "":
         return default
-    value = raw.strip().lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES:
-        return False
+    value = as_flag(raw)
+    if value is not None:
+        return value
     raise ValidationFailed(f"{name} must be true or false.", fields={name: ["Must be true or false."]})
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    # SQLite hands back naive datetimes; they are UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def iso_utc(value: datetime | None) -> str:

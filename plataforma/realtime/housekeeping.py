@@ -32,8 +32,8 @@ from plataforma.models import Profile, SessionView
 from plataforma.models.users import Role
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
-from plataforma.realtime.visits import leave_visits
-from plataforma.services import attendance, commit, events, reactions, tokens, visibility
+from plataforma.realtime.visits import end_visits, leave_visits
+from plataforma.services import events, reactions, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ _lock = threading.Lock()
 _STARTED = "plataforma.housekeeping"
 _LAST_VISIT_SWEEP = "plataforma.housekeeping.visit_sweep_at"
 JTI_BATCH = 500
-VISIT_BATCH = 100
 
 
 def ensure_started(app) -> None:
@@ -207,25 +206,9 @@ def close_orphan_visits() -> int:
         groups[(str(session_id), str(user_id))].append(view_id)
     live = presence().connections(list(groups))
     orphans = [view_id for pair, ids in groups.items() for view_id in ids[: max(len(ids) - live.get(pair, 0), 0)]]
-    closed = _end_visits(orphans)
+    closed = end_visits(orphans)
     if closed:
         log.warning("Closed %d visit(s) left open by a stopped process", closed)
-    return closed
-
-
-def _end_visits(view_ids: list) -> int:
-    """Close visits (and recompute their attendance rows), one commit per batch; returns how many closed."""
-    closed = 0
-    for start in range(0, len(view_ids), VISIT_BATCH):
-        batch = view_ids[start : start + VISIT_BATCH]
-        try:
-            closed += sum(attendance.end_visit(view_id) is not None for view_id in batch)
-            commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("Could not close %d visit(s)", len(batch))
-        finally:
-            db.session.remove()
     return closed
 
 
@@ -246,7 +229,7 @@ def shutdown() -> int:
             conn.closed = True
             visits.extend(visit.view_id for visit in conn.joined.values())
             conn.joined = {}
-    _end_visits(visits)
+    end_visits(visits)
     try:
         for session_id in presence().shutdown():
             events.viewer_count(session_id, presence().count(session_id))

@@ -15,6 +15,8 @@ from plataforma.services import attendance, commit
 
 log = logging.getLogger(__name__)
 
+VISIT_BATCH = 100  # visits closed per commit by housekeeping and the clean stop
+
 
 def leave_presence(conn: Connection, visit: Joined, *, skip_sid: str | None = None) -> int:
     """Take the connection out of the session's viewer count; tell the room if the count changed."""
@@ -37,14 +39,21 @@ def leave_visits(conn: Connection, visits: list[Joined], *, skip_sid: str | None
 
 def close_visits(visits: list[Joined]) -> None:
     """Attendance is bookkeeping: a failure is logged, it does not undo the leave."""
-    if not visits:
-        return
-    try:
-        for visit in visits:
-            attendance.end_visit(visit.view_id)
-        commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("Could not record the end of %d visit(s)", len(visits))
-    finally:
-        db.session.remove()
+    end_visits([visit.view_id for visit in visits], batch=max(len(visits), 1))
+
+
+def end_visits(view_ids: list, *, batch: int = VISIT_BATCH) -> int:
+    """Close visits (and recompute their attendance rows), one commit per ``batch``; a failed batch
+    is rolled back and logged, the others still close. Returns how many closed."""
+    closed = 0
+    for start in range(0, len(view_ids), batch):
+        chunk = view_ids[start : start + batch]
+        try:
+            closed += sum(attendance.end_visit(view_id) is not None for view_id in chunk)
+            commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("Could not record the end of %d visit(s)", len(chunk))
+        finally:
+            db.session.remove()
+    return closed

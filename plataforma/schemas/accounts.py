@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from plataforma.models import Role, UserStatus
-from plataforma.schemas.base import CamelSchema, Enum, OptionalText, Text, UTCDateTime
+from plataforma.schemas.base import CamelSchema, Enum, OptionalText, Text, UTCDateTime, ViewSchema
 
 
 class SignUpSchema(CamelSchema):
@@ -51,7 +51,25 @@ class UserSchema(CamelSchema):
     email = fields.String()
 
 
-class ProfileSchema(CamelSchema):
+_PUBLIC_PROFILE = (
+    "id",
+    "name",
+    "role",
+    "avatar",
+    "company",
+    "title",
+    "status",
+    "last_login_at",
+    "created_at",
+    "updated_at",
+)
+
+
+class ProfileSchema(ViewSchema):
+    """``public``: what anyone signed in sees; ``private`` adds the email (its owner, admins)."""
+
+    views = {"public": _PUBLIC_PROFILE, "private": (*_PUBLIC_PROFILE, "email")}
+
     id = fields.UUID(dump_only=True)
     name = Text(min_length=1, max_length=120)
     role = Enum(Role)
@@ -62,21 +80,22 @@ class ProfileSchema(CamelSchema):
     last_login_at = UTCDateTime(dump_only=True, allow_none=True)
     created_at = UTCDateTime(dump_only=True)
     updated_at = UTCDateTime(dump_only=True)
-
-
-class ProfileWithEmailSchema(ProfileSchema):
     email = fields.String(dump_only=True)
+
+
+class ProfileUpdateSchema(ProfileSchema):
+    """The PATCH body: the writable fields of a profile (load with ``partial=True``)."""
 
 
 class AuthResponseSchema(CamelSchema):
     user = fields.Nested(UserSchema)
-    profile = fields.Nested(ProfileWithEmailSchema)
+    profile = fields.Nested(ProfileSchema)
     session = fields.Nested(SessionSchema)
 
 
 class MeSchema(CamelSchema):
     user = fields.Nested(UserSchema)
-    profile = fields.Nested(ProfileWithEmailSchema)
+    profile = fields.Nested(ProfileSchema)
 
 
 class RefreshResponseSchema(ma.Schema):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import marshmallow as ma
 from marshmallow import fields, validate
+
+from plataforma.limits import LIST_MAX
+from plataforma.values import as_utc
 
 # C0/C1 control characters (tab and newlines are normalised separately), invisible
 # formatting characters, and lone UTF-16 surrogates, which JSON allows but no database stores.
@@ -39,6 +43,26 @@ class CamelSchema(ma.Schema):
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.data_key = camelcase(field_obj.data_key or field_name)
+
+
+class ViewSchema(CamelSchema):
+    """Output that depends on who is asking: the one way to shape it (as CTFd does).
+
+    - ``views`` names the field lists each kind of viewer gets; ``Schema(view="private")`` dumps
+      only those fields (no ``view``: every field, which is also what the OpenAPI document shows).
+      Which view a caller gets is decided by a service (e.g. ``accounts.profile_view``).
+    - Facts about the caller that need the database (``hasResponded``...) are computed by a
+      service in one query for the whole list and handed in as ``viewer={...}``; fields read
+      them from ``self.viewer``. A fact that was not handed in leaves its field out.
+    """
+
+    views: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def __init__(self, *args, view: str | None = None, viewer: dict | None = None, **kwargs):
+        if view is not None:
+            kwargs["only"] = self.views[view]
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer or {}
 
 
 class Text(fields.String):
@@ -80,10 +104,7 @@ class UTCDateTime(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
@@ -135,5 +156,5 @@ class QueryArgs(CamelSchema):
 
 
 class PaginationArgs(QueryArgs):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=LIST_MAX))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))

@@ -5,6 +5,21 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from plataforma.limits import (
+    CHOICE_MAX_OPTIONS,
+    CHOICE_MIN_OPTIONS,
+    CHOICE_OPTION_MAX,
+    LIST_MAX,
+    MESSAGE_MAX,
+    POLL_MAX_OPTIONS,
+    POLL_MIN_OPTIONS,
+    POLL_OPTION_MAX,
+    POLL_QUESTION_MAX,
+    QUESTION_MAX,
+    SURVEY_MAX_FIELDS,
+    SURVEY_QUESTION_MAX,
+    SURVEY_TITLE_MAX,
+)
 from plataforma.models import SurveyFieldType
 from plataforma.schemas.accounts import PublicUserSchema
 from plataforma.schemas.base import (
@@ -15,18 +30,8 @@ from plataforma.schemas.base import (
     StrictBoolean,
     Text,
     UTCDateTime,
+    ViewSchema,
 )
-
-MESSAGE_MAX = 500
-QUESTION_MAX = 500
-POLL_QUESTION_MAX = 500
-POLL_OPTION_MAX = 200
-POLL_MIN_OPTIONS, POLL_MAX_OPTIONS = 2, 10
-SURVEY_TITLE_MAX = 200
-SURVEY_QUESTION_MAX = 500
-SURVEY_MAX_FIELDS = 50
-CHOICE_MIN_OPTIONS, CHOICE_MAX_OPTIONS = 2, 20
-CHOICE_OPTION_MAX = 200
 
 
 def distinct_texts(values: list[str]) -> None:
@@ -122,13 +127,21 @@ class SurveyFieldSchema(CamelSchema):
     required = fields.Boolean()
 
 
-class SurveySchema(CamelSchema):
+class SurveySchema(ViewSchema):
+    """``hasResponded``: whether the caller answered it (``viewer={"responded": ids}``, see
+    ``surveys.survey_viewer``)."""
+
     id = fields.UUID()
     session_id = fields.UUID()
     title = fields.String()
     is_active = fields.Boolean()
     fields = fields.List(fields.Nested(SurveyFieldSchema))
     created_at = UTCDateTime()
+    has_responded = ma.fields.Method("_has_responded", metadata={"type": "boolean"})  # `fields` is a field here
+
+    def _has_responded(self, survey):
+        responded = self.viewer.get("responded")
+        return ma.missing if responded is None else survey.id in responded
 
 
 class SurveyResponseSchema(CamelSchema):
@@ -156,11 +169,11 @@ class MessageCreateSchema(CamelSchema):
 class SessionListArgs(PaginationArgs):
     """Questions and polls of a session: one page holds the usual whole list."""
 
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(load_default=LIST_MAX, validate=validate.Range(min=1, max=LIST_MAX))
 
 
 class MessageListArgs(QueryArgs):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=LIST_MAX))
     before = fields.UUID(load_default=None)
     include_deleted = fields.Boolean(load_default=False)
 

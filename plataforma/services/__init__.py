@@ -11,6 +11,7 @@ import uuid
 from plataforma.errors import NotFound
 from plataforma.extensions import db
 from plataforma.services import events
+from plataforma.values import as_uuid
 
 
 def commit() -> None:
@@ -20,12 +21,10 @@ def commit() -> None:
 
 def parse_uuid(value, what: str = "resource") -> uuid.UUID:
     """A path id that is not a UUID names nothing: 404, like an unknown id."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise NotFound(f"{what.capitalize()} not found.") from None
+    parsed = as_uuid(value)
+    if parsed is None:
+        raise NotFound(f"{what.capitalize()} not found.")
+    return parsed
 
 
 def get_or_404(model, ident, what: str | None = None):

@@ -153,7 +153,7 @@ def update_profile(actor: Profile, profile_id, changes: dict) -> Profile:
     if "role" in changes and changes["role"] != profile.role:
         if not actor.is_admin:
             raise Forbidden("Only an admin can change roles.")
-        if profile.role == Role.ADMIN and _admin_count() <= 1:
+        if profile.is_admin and _admin_count() <= 1:
             raise Conflict("The last admin cannot lose the admin role.", code="last_admin")
     for key, value in changes.items():
         setattr(profile, key, value)
@@ -178,6 +178,11 @@ def user_for_claims(claims: dict) -> Profile | None:
     if profile is None and tokens.is_supabase(claims):
         profile = provision_supabase_user(user_id, claims)
     return profile
+
+
+def profile_view(viewer: Profile, profile: Profile) -> str:
+    """Which ``ProfileSchema`` view ``viewer`` gets of ``profile``: emails go to their owner and admins."""
+    return "private" if viewer.id == profile.id or viewer.is_admin else "public"
 
 
 def provision_supabase_user(user_id: uuid.UUID, claims: dict) -> Profile | None:

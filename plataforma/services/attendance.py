@@ -8,7 +8,7 @@ visit and recomputes the row's watch time and engagement score.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from plataforma.models import (
     SurveyResponse,
     utcnow,
 )
+from plataforma.values import as_utc
 
 # Engagement score weights (documented in the README, "Attendance and the engagement score").
 POINTS_PER_WATCH_MINUTE = 1.0
@@ -55,16 +56,11 @@ def engagement_score(
     return round(score, 2)
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they are UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def union_seconds(intervals: list[tuple[datetime, datetime]]) -> int:
     """Seconds covered by the union of ``intervals`` (two tabs at once count once)."""
     total = 0.0
     current_start = current_end = None
-    for start, end in sorted((_aware(s), _aware(e)) for s, e in intervals):
+    for start, end in sorted((as_utc(s), as_utc(e)) for s, e in intervals):
         if end <= start:
             continue
         if current_end is None or start > current_end:
@@ -109,7 +105,7 @@ def end_visit(view_id, *, at: datetime | None = None) -> EventUser | None:
     if view is None or view.left_at is not None:
         return None
     now = at or utcnow()
-    view.left_at = max(now, _aware(view.joined_at))
+    view.left_at = max(now, as_utc(view.joined_at))
     session = db.session.get(EventSession, view.session_id)
     row = _attendance_row(session.event_id, view.user_id, now)
     db.session.flush()

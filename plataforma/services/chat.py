@@ -6,14 +6,15 @@ import uuid
 
 import sqlalchemy as sa
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
+from plataforma.limits import LIST_MAX
 from plataforma.models import Message, Profile
 from plataforma.schemas.interaction import MessageSchema
 from plataforma.services import events, flood, parse_uuid
-from plataforma.services.visibility import visible_session
+from plataforma.services.visibility import require_staff, visible_session
+from plataforma.values import as_uuid
 
-MAX_LIMIT = 200
 message_schema = MessageSchema()
 
 
@@ -31,8 +32,10 @@ def list_messages(
     is the id of a message of this session; anything else is a 400.
     """
     session = visible_session(actor, session_id)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed("limit must be between 1 and 200.", fields={"limit": ["Must be 1..200."]})
+    if not 1 <= limit <= LIST_MAX:
+        raise ValidationFailed(
+            f"limit must be between 1 and {LIST_MAX}.", fields={"limit": [f"Must be 1..{LIST_MAX}."]}
+        )
     query = sa.select(Message).where(Message.session_id == session.id)
     if not (include_deleted and actor.is_moderator):
         query = query.where(Message.is_deleted.is_(False))
@@ -56,10 +59,9 @@ def _cursor(session_id: uuid.UUID, before) -> Message:
         code="invalid_cursor",
         fields={"before": ["Unknown message."]},
     )
-    try:
-        before_id = before if isinstance(before, uuid.UUID) else uuid.UUID(str(before))
-    except ValueError:
-        raise invalid from None
+    before_id = as_uuid(before)
+    if before_id is None:
+        raise invalid
     # A deleted message still marks a position, so a client's cursor survives moderation.
     cursor = db.session.execute(
         sa.select(Message.id, Message.created_at).where(Message.id == before_id, Message.session_id == session_id)
@@ -84,8 +86,7 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
 
 
 def _moderated_message(actor: Profile, message_id) -> Message:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can moderate chat.")
+    require_staff(actor, "Only moderators can moderate chat.")
     message = db.session.get(Message, parse_uuid(message_id, "message"))
     if message is None:
         raise NotFound("Message not found.")

@@ -26,7 +26,7 @@ def products(session_id, now: datetime) -> list[dict]:
     sources = [sa.select(SessionProduct.product_id.label("pid")).where(SessionProduct.session_id == session_id)]
     c = ProductClick
     clicks = (
-            sa.select(
+        sa.select(
             c.product_id.label("pid"),
             sa.func.count().label("clicks"),
             sa.func.count(sa.distinct(sa.func.coalesce(c.user_id, c.guest_id))).label("clickers"),

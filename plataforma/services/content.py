@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import (
     Event,
@@ -32,12 +32,8 @@ from plataforma.schemas.content import SLUG_PATTERN
 from plataforma.services import get_or_404
 from plataforma.services.search import event_filters
 from plataforma.services.slugs import RESERVED_SLUGS, available_slug, is_reserved, slugify
-from plataforma.services.visibility import is_admin, published_events, visible_event, visible_project
-
-
-def require_admin(actor: Profile | None) -> None:
-    if not is_admin(actor):
-        raise Forbidden("Only an admin can change content.")
+from plataforma.services.visibility import published_events, require_admin, visible_event, visible_project
+from plataforma.values import as_utc, as_uuid
 
 
 def apply_changes(obj, changes: dict) -> None:
@@ -62,15 +58,10 @@ def _delete(actor: Profile, model, ident, what: str) -> None:
 
 
 def _check_times(start: datetime | None, end: datetime | None) -> None:
-    if start is not None and end is not None and _aware(end) < _aware(start):
+    if start is not None and end is not None and as_utc(end) < as_utc(start):
         raise ValidationFailed(
             "The end time is before the start time.", fields={"endTime": ["Must not be before startTime."]}
         )
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _page(query: Select, limit: int, offset: int) -> list:
@@ -134,10 +125,9 @@ def list_events(
 
 def get_event(actor: Profile, id_or_slug: str) -> Event:
     """By id when the value is a UUID, else by slug (slugs are never UUID-shaped)."""
-    try:
-        return visible_event(actor, uuid.UUID(id_or_slug))
-    except ValueError:
-        pass
+    event_id = as_uuid(id_or_slug)
+    if event_id is not None:
+        return visible_event(actor, event_id)
     slug = id_or_slug.lower()
     if not re.fullmatch(SLUG_PATTERN, slug):  # nothing else can exist (and NUL bytes never reach SQL)
         raise NotFound("Event not found.")

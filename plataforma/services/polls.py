@@ -8,12 +8,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
+from plataforma.limits import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, POLL_OPTION_MAX
 from plataforma.models import EventSession, Poll, PollOption, PollVote, Profile
 from plataforma.schemas.interaction import PollSchema
 from plataforma.services import events, parse_uuid
-from plataforma.services.visibility import visible_session
+from plataforma.services.visibility import require_staff, visible_session
+from plataforma.values import as_uuid
 
 poll_schema = PollSchema()
 
@@ -113,8 +115,7 @@ def _poll(actor: Profile, poll_id, *, lock: bool = False) -> Poll:
 
 
 def _require_moderator(actor: Profile) -> None:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can manage polls.")
+    require_staff(actor, "Only moderators can manage polls.")
 
 
 def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None:
@@ -135,7 +136,7 @@ def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None
 
 
 def create_poll(actor: Profile, session_id, question: str, options: list[str], is_active: bool = False) -> Poll:
-    """A poll with 2..10 distinct options (cleaned by the schema), inactive unless asked (moderator+)."""
+    """A poll with distinct options (``plataforma.limits``), inactive unless asked (moderator+)."""
     _require_moderator(actor)
     session = visible_session(actor, session_id)
     _check_options(options)
@@ -152,10 +153,10 @@ def create_poll(actor: Profile, session_id, question: str, options: list[str], i
 def _check_options(options: list[str]) -> None:
     """Defence in depth for callers that skip :class:`PollCreateSchema`."""
     problems = []
-    if not 2 <= len(options) <= 10:
-        problems.append("A poll needs 2 to 10 options.")
-    if any(not text or len(text) > 200 for text in options):
-        problems.append("Each option needs 1 to 200 characters.")
+    if not POLL_MIN_OPTIONS <= len(options) <= POLL_MAX_OPTIONS:
+        problems.append(f"A poll needs {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS} options.")
+    if any(not text or len(text) > POLL_OPTION_MAX for text in options):
+        problems.append(f"Each option needs 1 to {POLL_OPTION_MAX} characters.")
     if len({text.casefold() for text in options}) != len(options):
         problems.append("Options must be distinct.")
     if problems:
@@ -180,7 +181,7 @@ def vote_in_poll(actor: Profile, poll_id, option_id) -> Poll:
     """One vote per user per poll (unique index: 409 ``already_voted``); the poll must be
     active (409 ``poll_inactive``) and the option one of its own (400 ``invalid_option``)."""
     poll = _poll(actor, poll_id, lock=True)
-    option_id = _as_uuid(option_id)
+    option_id = as_uuid(option_id)
     if option_id is None or all(option.id != option_id for option in poll.options):
         raise ValidationFailed(
             "The option does not belong to this poll.", code="invalid_option", fields={"optionId": ["Unknown option."]}
@@ -194,12 +195,3 @@ def vote_in_poll(actor: Profile, poll_id, option_id) -> Poll:
         raise Conflict("You have already voted in this poll.", code="already_voted") from None
     _queue_update(poll)
     return poll
-
-
-def _as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from plataforma.errors import Conflict, Forbidden, NotFound
+from plataforma.errors import Conflict, NotFound
 from plataforma.extensions import db
 from plataforma.models import Profile, Question, QuestionUpvote
 from plataforma.schemas.interaction import QuestionSchema
 from plataforma.services import events, parse_uuid
-from plataforma.services.visibility import visible_session
+from plataforma.services.visibility import require_staff, visible_session
 
 questions_schema = QuestionSchema(many=True)
 
@@ -111,8 +111,7 @@ def upvote_question(actor: Profile, question_id) -> Question:
 
 
 def _moderate(actor: Profile, question_id, attribute: str, value: bool) -> Question:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can moderate questions.")
+    require_staff(actor, "Only moderators can moderate questions.")
     question = _question(actor, question_id)
     if getattr(question, attribute) != value:
         setattr(question, attribute, value)

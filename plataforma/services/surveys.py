@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
+from plataforma.limits import SURVEY_TEXT_MAX
 from plataforma.models import Profile, Survey, SurveyField, SurveyFieldType, SurveyResponse
 from plataforma.schemas.base import clean_text
 from plataforma.services import parse_uuid
-from plataforma.services.visibility import visible_session
-
-TEXT_MAX = 2000
+from plataforma.services.visibility import require_admin, visible_session
+from plataforma.values import as_uuid
 
 
 def list_surveys(actor: Profile, session_id) -> list[Survey]:
@@ -24,9 +22,21 @@ def list_surveys(actor: Profile, session_id) -> list[Survey]:
     return list(db.session.scalars(query).all())
 
 
+def survey_viewer(actor: Profile, surveys: list[Survey]) -> dict:
+    """What ``SurveySchema`` shows this caller about these surveys: the ids of those they have
+    answered (``hasResponded``), in one query whatever the length of the list."""
+    ids = [survey.id for survey in surveys]
+    responded: set = set()
+    if ids:
+        query = sa.select(SurveyResponse.survey_id).where(
+            SurveyResponse.user_id == actor.id, SurveyResponse.survey_id.in_(ids)
+        )
+        responded = set(db.session.scalars(query))
+    return {"responded": responded}
+
+
 def _require_admin(actor: Profile) -> None:
-    if not actor.is_admin:
-        raise Forbidden("Only admins can manage surveys.")
+    require_admin(actor, "Only admins can manage surveys.")
 
 
 def create_survey(actor: Profile, session_id, title: str, fields: list[dict], is_active: bool = True) -> Survey:
@@ -90,7 +100,8 @@ def _validate_answers(survey: Survey, responses: dict) -> dict:
     errors: dict[str, list[str]] = {}
     answers: dict[str, object] = {}
     for key, value in responses.items():
-        field_id = _canonical_id(key)
+        parsed = as_uuid(key)
+        field_id = str(parsed) if parsed else None
         field = by_id.get(field_id) if field_id else None
         if field is None:
             errors[str(key)] = ["Unknown field."]
@@ -112,13 +123,6 @@ def _validate_answers(survey: Survey, responses: dict) -> dict:
     return answers
 
 
-def _canonical_id(key) -> str | None:
-    try:
-        return str(uuid.UUID(str(key)))
-    except ValueError:
-        return None
-
-
 def _check_value(field: SurveyField, value):
     if field.type == SurveyFieldType.RATING:
         # bool is an int in Python, and 4.0 is not an integer answer: both are refused.
@@ -133,6 +137,6 @@ def _check_value(field: SurveyField, value):
     if not isinstance(value, str):
         raise ValueError("Must be a string.")
     text = clean_text(value, multiline=True)
-    if len(text) > TEXT_MAX:
-        raise ValueError(f"Must be at most {TEXT_MAX} characters.")
+    if len(text) > SURVEY_TEXT_MAX:
+        raise ValueError(f"Must be at most {SURVEY_TEXT_MAX} characters.")
     return text or None  # blank text is "not answered"

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from plataforma.errors import Unauthorized
 from plataforma.extensions import db
 from plataforma.models import Profile, RevokedToken, utcnow
+from plataforma.values import as_uuid
 
 SUPABASE_ISSUER_SUFFIX = "/auth/v1"
 EXPIRED = "token_expired"
@@ -104,10 +105,7 @@ def subject_or_none(token: str) -> str | None:
 
 def user_id(claims: dict) -> uuid.UUID | None:
     """The token's user id, or None when ``sub`` is not a UUID."""
-    try:
-        return uuid.UUID(str(claims.get("sub")))
-    except ValueError:
-        return None
+    return as_uuid(claims.get("sub"))
 
 
 # ---------------------------------------------------------------- revocation

@@ -1,10 +1,11 @@
-"""Who may see what (SPEC §5): a DRAFT project and everything in it is 404 to non-admins."""
+"""Who may see and do what (SPEC §5): a DRAFT project and everything in it is 404 to non-admins;
+role guards for the services (the roles themselves are ``Role.is_staff`` / ``Role.is_admin``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from plataforma.errors import NotFound
+from plataforma.errors import Forbidden, NotFound
 from plataforma.extensions import db
 from plataforma.models import Event, EventSession, Profile, Project, ProjectStatus
 from plataforma.services import parse_uuid
@@ -12,6 +13,18 @@ from plataforma.services import parse_uuid
 
 def is_admin(actor: Profile | None) -> bool:
     return actor is not None and actor.is_admin
+
+
+def require_admin(actor: Profile | None, message: str = "Only an admin can change content.") -> None:
+    """403 unless ``actor`` is an admin."""
+    if not is_admin(actor):
+        raise Forbidden(message)
+
+
+def require_staff(actor: Profile | None, message: str) -> None:
+    """403 unless ``actor`` is a moderator or an admin."""
+    if actor is None or not actor.is_moderator:
+        raise Forbidden(message)
 
 
 def published_events(query: Select, actor: Profile | None) -> Select:

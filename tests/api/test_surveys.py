@@ -4,7 +4,7 @@ import pytest
 
 from tests.api.interaction_support import MISSING_ID, error_code, record_emits, seed_survey
 
-SURVEY_KEYS = ["id", "sessionId", "title", "isActive", "fields", "createdAt"]
+SURVEY_KEYS = ["id", "sessionId", "title", "isActive", "fields", "createdAt", "hasResponded"]
 FIELD_KEYS = ["id", "question", "type", "options", "required"]
 
 FIELDS = [
@@ -253,5 +253,38 @@ def test_list_runs_the_same_number_of_queries_for_1_and_50_surveys(app, client, 
         assert response.status_code == 200
         assert [s["id"] for s in listed] == ids
         assert all([f["type"] for f in s["fields"]] == ["RATING", "CHOICE", "TEXT"] for s in listed)
+        counts.append(q.count)
+    assert counts[0] == counts[1]
+
+
+def test_has_responded_is_for_the_caller(client, make_user, admin, attendee, live_session, survey):
+    other = make_user()
+    url = f"/api/surveys/session/{live_session}"
+    assert [s["hasResponded"] for s in client.get(url, headers=attendee.headers).get_json()] == [False]
+    assert _respond(client, attendee.headers, survey["id"], {survey["rating"]: 4}).status_code == 201
+    assert [s["hasResponded"] for s in client.get(url, headers=attendee.headers).get_json()] == [True]
+    assert [s["hasResponded"] for s in client.get(url, headers=other.headers).get_json()] == [False]
+    assert [s["hasResponded"] for s in client.get(url, headers=admin.headers).get_json()] == [False]
+    # changes answer for the caller too: the admin has not answered, then has
+    patch = client.patch(f"/api/surveys/{survey['id']}", json={"title": "New"}, headers=admin.headers)
+    assert patch.get_json()["hasResponded"] is False
+    assert _respond(client, admin.headers, survey["id"], {survey["rating"]: 5}).status_code == 201
+    patch = client.patch(f"/api/surveys/{survey['id']}", json={"title": "Newer"}, headers=admin.headers)
+    assert patch.get_json()["hasResponded"] is True
+    assert _create(client, admin.headers, live_session).get_json()["hasResponded"] is False
+
+
+def test_has_responded_costs_one_query_for_the_whole_list(app, client, attendee, content, count_queries):
+    counts = []
+    for n in (1, 50):
+        session_id = content.session()
+        made = [seed_survey(app, session_id, title=f"s{i}") for i in range(n)]
+        answered = {s["id"] for s in made[::2]}
+        for s in made[::2]:
+            assert _respond(client, attendee.headers, s["id"], {s["rating"]: 3}).status_code == 201
+        with count_queries() as q:
+            listed = client.get(f"/api/surveys/session/{session_id}", headers=attendee.headers).get_json()
+        assert {s["id"] for s in listed if s["hasResponded"]} == answered
+        assert all(s["hasResponded"] is False for s in listed if s["id"] not in answered)
         counts.append(q.count)
     assert counts[0] == counts[1]
