@@ -33,6 +33,11 @@ from plataforma.realtime import housekeeping  # noqa: E402
 
 app = create_app()
 
+if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+    from plataforma.realtime import eventlet_websocket
+
+    eventlet_websocket.install(socketio.server, compression=app.config["WEBSOCKET_COMPRESSION"])
+
 
 _stopping = False
 
