@@ -14,14 +14,97 @@ false``); neither do we:
   the message and the window size; a room broadcast, the same text sent to every member, is
   then compressed once and the cached frame written to every socket.
 
+Direct writes (``write_many``, the fan-out manager's writer): engine.io gives every socket a
+queue and a writer green thread, and a broadcast to N members costs N queue puts, N green thread
+switches, N engine.io packet encodings and N websocket frame encodings. ``write_many`` encodes
+the frame once (per kind of socket: plain, or deflate per window size) and writes it with one
+non-blocking ``send`` on each socket whose writer is idle -- nothing queued and no frame being
+written (the websocket's send lock free) -- which, eventlet being cooperative, means nothing
+can be ahead of it. A socket that is busy, upgrading, closing or late with its pong gets the
+packet through engine.io's queue as before; when the kernel takes only part of a frame, the rest
+is queued for the writer (``PendingFrame``), so later messages queue behind it in order.
+
 ``install`` swaps the websocket class engine.io uses (``Server._async["websocket"]``, the
-async driver's table; a per-server copy, the driver's module stays untouched).
+async driver's table; a per-server copy, the driver's module stays untouched) and gives the
+fan-out manager ``write_many``.
 """
 
 from __future__ import annotations
 
+import time
+
 from engineio.async_drivers import eventlet as _engineio_eventlet
 from eventlet import websocket as _websocket
+
+from plataforma.realtime.fanout import FanoutManager
+
+WEBSOCKET_ATTR = "_plataforma_websocket"  # set on each engine.io Socket: its eventlet websocket
+
+
+class RawFrame(bytes):
+    """A complete websocket frame (or the unsent rest of one): written as it is."""
+
+
+class PendingFrame:
+    """A queue item for engine.io's writer, which sends ``item.encode()``."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: bytes):
+        self.frame = RawFrame(frame)
+
+    def encode(self) -> RawFrame:
+        return self.frame
+
+
+class FanoutWebSocket(_websocket.RFC6455WebSocket):
+    """eventlet's server websocket, plus: ``send(RawFrame)`` writes the bytes unchanged."""
+
+    frame_key = None  # sockets with equal keys get equal frames for equal messages
+
+    def send(self, message, **kw):
+        if type(message) is RawFrame:
+            return self._send(message)
+        return super().send(message, **kw)
+
+
+def write_many(server, eio_sids, pkt) -> None:
+    """Write one engine.io packet to many sockets: one frame, one ``send`` each (see above)."""
+    eio = server.eio
+    sockets, frames, text = eio.sockets, {}, None
+    ping_timeout = eio.ping_timeout
+    for eio_sid in eio_sids:
+        sock = sockets.get(eio_sid)
+        if sock is None:
+            continue
+        ws = sock.__dict__.get(WEBSOCKET_ATTR)
+        if (
+            ws is None
+            or not sock.upgraded
+            or sock.upgrading
+            or sock.closing
+            or sock.closed
+            or ws.websocket_closed
+            or sock.queue.qsize()
+            or ws._sendlock.locked()
+            or (sock.last_ping and time.time() - sock.last_ping > ping_timeout)
+        ):
+            eio.send_packet(eio_sid, pkt)  # engine.io's path, behind whatever is queued
+            continue
+        frame = frames.get(ws.frame_key)
+        if frame is None:
+            if text is None:
+                text = pkt.encode()
+            frame = frames[ws.frame_key] = ws._pack_message(text)
+        try:
+            sent = ws.socket.fd.send(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket
+            continue
+        if sent < len(frame):
+            sock.queue.put(PendingFrame(frame[sent:]))
 
 
 class FrameCache:
@@ -50,7 +133,7 @@ class FrameCache:
 frames = FrameCache()
 
 
-class SharedDeflateWebSocket(_websocket.RFC6455WebSocket):
+class SharedDeflateWebSocket(FanoutWebSocket):
     """A server websocket with permessage-deflate and no context takeover: compressed text
     frames are taken from (and added to) the shared ``frames`` cache."""
 
@@ -80,9 +163,16 @@ class WebSocketWSGI(_engineio_eventlet.WebSocketWSGI):
 
     def _handle_hybi_request(self, environ):
         ws = super()._handle_hybi_request(environ)
-        if "permessage-deflate" in ws.extensions:
-            # eventlet builds RFC6455WebSocket itself; the subclass only changes _pack_message.
+        # eventlet builds RFC6455WebSocket itself; the subclasses only add to send/_pack_message.
+        deflate = ws.extensions.get("permessage-deflate")
+        if deflate is None:
+            ws.__class__ = FanoutWebSocket
+        else:
             ws.__class__ = SharedDeflateWebSocket
+            ws.frame_key = deflate.get("server_max_window_bits", 15)
+        engineio_socket = getattr(self.handler, "__self__", None)  # engine.io's Socket._websocket_handler
+        if engineio_socket is not None:
+            setattr(engineio_socket, WEBSOCKET_ATTR, ws)
         return ws
 
 
@@ -94,3 +184,5 @@ def install(socketio_server, *, compression: bool) -> None:
         raise RuntimeError(f"the eventlet websocket adapter needs async_mode eventlet, not {eio.async_mode}")
     websocket_class = type("WebSocketWSGI", (WebSocketWSGI,), {"compression": compression})
     eio._async = {**eio._async, "websocket": websocket_class}
+    if isinstance(socketio_server.manager, FanoutManager):
+        socketio_server.manager.write_many = write_many
