@@ -14,15 +14,19 @@ faster, but it differs from ``json`` in a few places; this codec keeps the stdli
   refuses (ints beyond 64 bits, unknown types) also goes to the stdlib.
 * NaN and infinities: the stdlib writes ``NaN`` (not JSON; JSON.parse in the browser throws);
   orjson writes ``null``. Our payloads carry no such floats.
-* loads: whatever orjson rejects (``NaN``, ints beyond 64 bits, lone surrogates) is retried with
-  the stdlib, which decides.
+* loads: whatever orjson rejects (``NaN``, lone surrogates) is retried with the stdlib, which
+  decides. orjson reads integers beyond 64 bits as floats, silently; a text with a run of 19 or
+  more digits is therefore read by the stdlib.
 """
 
 from __future__ import annotations
 
 import json as _json
+import re
 
 import orjson
+
+_LONG_DIGITS = re.compile(r"\d{19}")
 
 OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
@@ -35,6 +39,8 @@ def dumps(obj, **kwargs) -> str:
 
 
 def loads(text, **kwargs):
+    if isinstance(text, str) and _LONG_DIGITS.search(text):
+        return _json.loads(text, **kwargs)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:

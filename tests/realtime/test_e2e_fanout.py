@@ -1,5 +1,6 @@
-"""End to end: permessage-deflate is a decision (off by default), and when it is on a room
-broadcast is compressed once, the same bytes going to every member (real ``python wsgi.py``)."""
+"""End to end (real ``python wsgi.py``): permessage-deflate is a decision (off by default); a room
+broadcast is one frame, the same bytes for every member (compressed once when compression is on);
+a member that reads slowly gets every message, in order, without holding the others up."""
 
 from __future__ import annotations
 
@@ -22,9 +23,13 @@ OFFER = "permessage-deflate; client_max_window_bits"
 class RawSocketIO:
     """A websocket client by hand, so the test sees the handshake headers and every frame's bytes."""
 
-    def __init__(self, url: str, *, offer: str | None = OFFER):
+    def __init__(self, url: str, *, offer: str | None = OFFER, receive_buffer: int | None = None):
         host, port = url.removeprefix("http://").split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=WAIT)
+        self.sock = socket.socket()
+        if receive_buffer:  # before connecting: the window the server may fill
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(WAIT)
+        self.sock.connect((host, int(port)))
         key = base64.b64encode(os.urandom(16)).decode()
         request = (
             "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
@@ -103,7 +108,7 @@ class RawSocketIO:
 
 @pytest.fixture(scope="module")
 def plain_server(database_url):
-    server = Server(database_url).start()
+    server = Server(database_url, RATELIMIT_CHAT="1000 per 5 seconds").start()
     yield server
     server.stop()
 
@@ -175,3 +180,29 @@ def test_a_broadcast_reaches_every_member_as_the_same_bytes(
     finally:
         for listener in listeners:
             listener.close()
+
+
+def test_a_slow_reader_gets_every_message_in_order_and_holds_nobody_up(
+    plain_server, e2e_users, e2e_content, e2e_clients
+):
+    """The slow member's tiny receive window fills; the direct writes to it and engine.io's queue
+    (partial writes: tests/realtime/test_eventlet_websocket.py) keep its messages whole and in order."""
+    session = e2e_content.session()
+    sender = e2e_clients(plain_server.url, e2e_users().token)
+    slow = RawSocketIO(plain_server.url, offer=None, receive_buffer=4096)
+    fast = RawSocketIO(plain_server.url, offer=None)
+    count = 60
+    try:
+        slow.connect(e2e_users().token, session)
+        fast.connect(e2e_users().token, session)
+        assert sender.call("join_session", {"sessionId": str(session)})["ok"]
+        for seq in range(count):  # more than the slow member's window
+            text = f"{seq:04d} " + "x" * 490
+            assert sender.call("send_message", {"sessionId": str(session), "text": text})["ok"]
+        fast_seqs = [int(json.loads(fast.event('42["new_message"')[1][2:])[1]["text"][:4]) for _ in range(count)]
+        assert fast_seqs == list(range(count))  # the fast member already has everything
+        slow_seqs = [int(json.loads(slow.event('42["new_message"')[1][2:])[1]["text"][:4]) for _ in range(count)]
+        assert slow_seqs == list(range(count))
+    finally:
+        slow.close()
+        fast.close()
