@@ -23,7 +23,7 @@ PAYLOADS = [
     ],
     ["viewer_count", {"count": 1000, "sessionId": "s"}],
     ["products_updated", {"items": [{"price": 19.9, "stock": None, "active": True}], "nested": {"a": [1, [2, []]]}}],
-    ["scores", {1: "one", 2.5: "two and a half", True: "yes", None: "none"}],
+    ["scores", {1: "one", 2.5: "two and a half", False: "no", None: "none"}],
     [{"big": 2**70}],
     [],
 ]
