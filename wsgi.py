@@ -87,7 +87,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     socketio.start_background_task(_watch)
-    socketio.run(app, host=host, port=port, log_output=app.config["ACCESS_LOG"], max_size=app.config["MAX_CONNECTIONS"])
+    options = {"max_size": app.config["MAX_CONNECTIONS"], "log_output": app.config["ACCESS_LOG"]}
+    if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+        options["protocol"] = eventlet_websocket.LeanHttpProtocol
+    socketio.run(app, host=host, port=port, **options)
 
 
 if __name__ == "__main__":

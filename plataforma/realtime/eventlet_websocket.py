@@ -35,6 +35,7 @@ import time
 
 from engineio.async_drivers import eventlet as _engineio_eventlet
 from eventlet import websocket as _websocket
+from eventlet import wsgi as _wsgi
 
 from plataforma.realtime.fanout import FanoutManager
 
@@ -66,6 +67,18 @@ class FanoutWebSocket(_websocket.RFC6455WebSocket):
         if type(message) is RawFrame:
             return self._send(message)
         return super().send(message, **kw)
+
+
+class LeanHttpProtocol(_wsgi.HttpProtocol):
+    """eventlet's HTTP connection with small stream buffers. Each connection gets a buffered
+    reader (8 KB) and writer (16 KB) allocated up front and kept for its whole life; a websocket
+    reads and writes the socket itself and never uses them again after the handshake, so with a
+    thousand sockets open they were a third of the memory per connection. Request headers and
+    responses go through 2 KB / 1 KB buffers instead (longer writes bypass a BufferedWriter's
+    buffer; partial writes are still retried by it, eventlet's reason for buffering)."""
+
+    rbufsize = 2048
+    wbufsize = 1024
 
 
 def write_many(server, eio_sids, pkt) -> None:
