@@ -39,13 +39,13 @@ class FanoutManager(socketio.Manager):
         room = to or room
         if callback is not None or namespace not in self.rooms:
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
-        if isinstance(data, tuple):
-            data = list(data)
+        if isinstance(data, tuple):  # as python-socketio: a tuple is several arguments
+            args = list(data)
         elif data is not None:
-            data = [data]
+            args = [data]
         else:
-            data = []
-        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *data]).encode()
+            args = []
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         if isinstance(encoded, list):  # binary attachments: several engine.io packets each
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, **kwargs)
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
