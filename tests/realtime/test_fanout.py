@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from plataforma.extensions import socketio
-from plataforma.realtime import broadcast, fanout
+from plataforma.realtime import fanout
+from plataforma.services import events
 
 
 @pytest.fixture
@@ -30,27 +31,29 @@ def test_a_room_broadcast_is_one_write_of_one_packet_to_every_member(app, joined
     members = [joined(make_user(), live_session) for _ in range(3)]
     writes.clear()
     with app.app_context():
-        broadcast.emit_now(live_session, "probe", {"text": "ação", "n": 1})
+        events.new_message(live_session, {"text": "ação", "n": 1})
+        events.dispatch_pending()
     assert len(writes) == 1
     eio_sids, encoded = writes[0]
     assert len(eio_sids) == 3
-    assert encoded == '42["probe",{"text":"ação","n":1}]'
-    assert [m.events("probe") for m in members] == [[{"text": "ação", "n": 1}]] * 3
+    assert encoded == '42["new_message",{"text":"ação","n":1}]'
+    assert [m.events("new_message") for m in members] == [[{"text": "ação", "n": 1}]] * 3
 
 
 def test_skip_sid_leaves_that_member_out(app, joined, make_user, live_session, writes):
     first, second = joined(make_user(), live_session), joined(make_user(), live_session)
+    first.get_received()  # the count the second join sent
     writes.clear()
     with app.app_context():
         skipped = socketio.server.manager.sid_from_eio_sid(first.eio_sid, "/")
-        broadcast.emit_now(live_session, "probe", {"n": 2}, skip_sid=skipped)
+        events.viewer_count(live_session, 7, skip_sid=skipped)
     assert len(writes[0][0]) == 1
-    assert first.events("probe") == [] and second.events("probe") == [{"n": 2}]
+    assert first.events("viewer_count") == [] and [e["count"] for e in second.events("viewer_count")] == [7]
 
 
 def test_an_empty_room_writes_nothing(app, writes):
     with app.app_context():
-        broadcast.emit_now("00000000-0000-0000-0000-000000000000", "probe", {"n": 3})
+        events.viewer_count("00000000-0000-0000-0000-000000000000", 3)
     assert writes == []
 
 
@@ -58,9 +61,10 @@ def test_binary_payloads_keep_python_socketios_path(app, joined, make_user, live
     member = joined(make_user(), live_session)
     writes.clear()
     with app.app_context():
-        broadcast.emit_now(live_session, "probe", {"blob": b"\x00\x01"})
+        events.new_message(live_session, {"blob": b"\x00\x01"})
+        events.dispatch_pending()
     assert writes == []  # several engine.io packets per message: upstream's emit
-    assert member.events("probe") == [{"blob": b"\x00\x01"}]
+    assert member.events("new_message") == [{"blob": b"\x00\x01"}]
 
 
 def test_the_redis_manager_fans_out_through_the_same_emit():
