@@ -73,7 +73,8 @@ class LeanHttpProtocol(_wsgi.HttpProtocol):
     """eventlet's HTTP connection with small stream buffers. Each connection gets a buffered
     reader (8 KB) and writer (16 KB) allocated up front and kept for its whole life; a websocket
     reads and writes the socket itself and never uses them again after the handshake, so with a
-    thousand sockets open they were a third of the memory per connection. Request headers and
+    thousand sockets open they were a third of what tracemalloc counted per connection (less of
+    it resident: untouched pages of a fresh buffer are not). Request headers and
     responses go through 2 KB / 1 KB buffers instead (longer writes bypass a BufferedWriter's
     buffer; partial writes are still retried by it, eventlet's reason for buffering)."""
 
