@@ -1,11 +1,14 @@
 """Production entry point: ``python wsgi.py`` serves HTTP + Socket.IO with eventlet.
 
-Eventlet lives only here, so the package stays switchable to gevent
-(``gevent.monkey.patch_all()`` + ``SOCKETIO_ASYNC_MODE=gevent``).
+Eventlet lives only here (and in ``plataforma.realtime.eventlet_websocket``, which only this
+module imports), so the package stays switchable: ``WSGI_SERVER=gevent python wsgi.py`` serves
+with gevent + gevent-websocket instead (``pip install -r requirements-gevent.txt``; measured in
+docs/benchmarks.md). eventlet is the default.
 
 Configuration is read in ``plataforma/config.py``, except what must be decided here before
-the app (and psycopg) is imported: whether to switch to eventlet (``PLATAFORMA_EVENTLET``,
-or running as a script), and the psycopg wait function / async mode that switch implies.
+the app (and psycopg) is imported: whether to monkey-patch (``PLATAFORMA_EVENTLET``, or
+running as a script), with which library (``WSGI_SERVER``), and the psycopg wait function /
+async mode that implies.
 """
 
 import gc
@@ -14,18 +17,26 @@ import os
 import signal
 import sys
 
+WSGI_SERVER = os.environ.get("WSGI_SERVER", "eventlet")
+
 if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
     # psycopg 3 must wait with select() so eventlet's green select can yield
     # during a query (see STACK.md): set before psycopg is imported.
     os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
-    os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
-    import warnings
+    if WSGI_SERVER == "gevent":
+        from gevent import monkey
 
-    with warnings.catch_warnings():  # eventlet announces its maintenance mode on import
-        warnings.simplefilter("ignore")
-        import eventlet
+        monkey.patch_all()
+        os.environ.setdefault("SOCKETIO_ASYNC_MODE", "gevent")
+    else:
+        os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
+        import warnings
 
-    eventlet.monkey_patch()
+        with warnings.catch_warnings():  # eventlet announces its maintenance mode on import
+            warnings.simplefilter("ignore")
+            import eventlet
+
+        eventlet.monkey_patch()
 
 from plataforma import create_app  # noqa: E402
 from plataforma.extensions import socketio  # noqa: E402
@@ -33,6 +44,11 @@ from plataforma.realtime import housekeeping  # noqa: E402
 from plataforma.services import reactions  # noqa: E402
 
 app = create_app()
+
+if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+    from plataforma.realtime import eventlet_websocket
+
+    eventlet_websocket.install(socketio.server, compression=app.config["WEBSOCKET_COMPRESSION"])
 
 
 _stopping = False
@@ -84,7 +100,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     socketio.start_background_task(_watch)
-    socketio.run(app, host=host, port=port, log_output=app.config["ACCESS_LOG"], max_size=app.config["MAX_CONNECTIONS"])
+    options = {"log_output": app.config["ACCESS_LOG"]}
+    if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+        options.update(max_size=app.config["MAX_CONNECTIONS"], protocol=eventlet_websocket.LeanHttpProtocol)
+    socketio.run(app, host=host, port=port, **options)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,13 @@ Starts its own ``python wsgi.py`` (eventlet, one process) on a fresh SQLite
 database unless ``--url`` names a running server (then ``--database-url`` and
 ``--jwt-secret`` must be that server's, so the benchmark can create its users
 and sign their tokens). Listeners and senders are lean Socket.IO v4 clients on
-aiohttp websockets, spread over ``--workers`` processes. Prints deliveries/s,
+aiohttp websockets, spread over ``--workers`` processes. Like browsers and the JS
+socket.io-client, they offer permessage-deflate in the handshake (``--no-deflate-offer``
+models hand-made clients that do not); whether frames are compressed is then the
+server's decision (``WEBSOCKET_COMPRESSION``). What they do not model is the JS
+client's own cost per message; ``../shared/perf/ours.sh`` drives the real
+``socket.io-client`` against this server and a Node socket.io peer in one run, and the
+figures in docs/benchmarks.md come from it. Prints deliveries/s,
 send->receive latency percentiles (p50/p95/p99/max) and lost messages (a
 message acknowledged to its sender but not received by a listener).
 Loopback only; every phase is bounded by a timeout.
@@ -40,6 +46,8 @@ DRAIN_SECONDS = 10
 class LeanClient:
     """Just enough of Engine.IO 4 / Socket.IO 5 over a websocket: connect with auth, ack'd emits, events."""
 
+    offer_deflate = True  # as browsers and socket.io-client do (main() may turn it off)
+
     def __init__(self, http, url: str, token: str, on_event=None):
         self.http, self.url, self.token, self.on_event = http, url, token, on_event
         self.ws = None
@@ -49,7 +57,13 @@ class LeanClient:
 
     async def connect(self) -> None:
         ws_url = self.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await self.http.ws_connect(ws_url, headers={"Origin": self.url}, autoping=False, max_msg_size=0)
+        self.ws = await self.http.ws_connect(
+            ws_url,
+            headers={"Origin": self.url},
+            autoping=False,
+            max_msg_size=0,
+            compress=15 if self.offer_deflate else 0,  # offers "permessage-deflate; client_max_window_bits"
+        )
         opened = await self.ws.receive_str()
         assert opened.startswith("0"), opened
         await self.ws.send_str("40" + json.dumps({"token": self.token}))
@@ -106,7 +120,8 @@ def run_async(coro):
     return uvloop.run(coro)
 
 
-def listener_worker(url, session_id, tokens, total_viewers, ready, go_home, results):
+def listener_worker(url, session_id, tokens, total_viewers, ready, go_home, results, offer_deflate=True):
+    LeanClient.offer_deflate = offer_deflate
     run_async(_listen(url, session_id, tokens, total_viewers, ready, go_home, results))
 
 
@@ -245,7 +260,7 @@ def split_cpus(pin: bool) -> tuple[set[int] | None, set[int] | None]:
     return {cpus[0]}, set(cpus[1:])
 
 
-def start_server(database_url: str, port: int, cpus: set[int] | None = None) -> subprocess.Popen:
+def start_server(database_url: str, port: int, cpus: set[int] | None = None, **extra_env) -> subprocess.Popen:
     import requests
 
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "SOCKETIO_CHANNEL"}}
@@ -259,6 +274,7 @@ def start_server(database_url: str, port: int, cpus: set[int] | None = None) -> 
         PORT=str(port),
         CORS_ORIGIN=url,
         LOG_LEVEL="WARNING",
+        **extra_env,
     )
     pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, preexec_fn=pin)  # noqa: S603
@@ -310,7 +326,11 @@ def main() -> int:
     parser.add_argument("--jwt-secret", help="with --url: the server's JWT_SECRET_KEY")
     parser.add_argument("--port", type=int, default=0, help="port for the server this script starts")
     parser.add_argument("--no-pin", action="store_true", help="do not give the server a CPU of its own")
+    parser.add_argument(
+        "--no-deflate-offer", action="store_true", help="clients do not offer permessage-deflate (unlike browsers)"
+    )
     args = parser.parse_args()
+    LeanClient.offer_deflate = not args.no_deflate_offer
     server_cpus, client_cpus = split_cpus(not args.no_pin and not args.url)
     # The default chat limit is 5 messages per 5 s per user: keep each sender at 0.8 message/s.
     senders = args.senders or max(2, math.ceil(args.rate / 0.8))
@@ -349,7 +369,8 @@ def main() -> int:
         for w in range(args.workers):
             part = listener_tokens[w :: args.workers]
             worker = ctx.Process(
-                target=listener_worker, args=(url, session_id, part, total_viewers, ready, go_home, results)
+                target=listener_worker,
+                args=(url, session_id, part, total_viewers, ready, go_home, results, LeanClient.offer_deflate),
             )
             worker.start()
             workers.append(worker)

@@ -14,6 +14,7 @@ from plataforma import extensions as ext
 from plataforma.api import init_app as init_api
 from plataforma.config import load_config
 from plataforma.moderator import bp as moderator_bp
+from plataforma.realtime import fanout, jsoncodec
 from plataforma.realtime.origins import origin_checker
 from plataforma.services import events, redis
 
@@ -113,12 +114,13 @@ def _edge_headers(response):
 
 def _init_socketio(app: Flask) -> None:
     realtime.init_app(app)
+    redis_url = app.config["REDIS_URL"] if not app.config["TESTING"] else None
     ext.socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["REDIS_URL"] if not app.config["TESTING"] else None,
+        client_manager=fanout.client_manager(redis_url, app.config["SOCKETIO_CHANNEL"], jsoncodec),
+        json=jsoncodec,
         cors_allowed_origins=origin_checker(app.config["CORS_ORIGINS"]),
-        channel=app.config["SOCKETIO_CHANNEL"],
         logger=False,
         engineio_logger=False,
     )

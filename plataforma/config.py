@@ -177,6 +177,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or "threading",
         # The Redis pub/sub channel and key prefix: one per deployment (and per test run).
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "plataforma-socketio",
+        # permessage-deflate on Socket.IO websockets: off, as Node's socket.io (docs/benchmarks.md).
+        "WEBSOCKET_COMPRESSION": _flag("WEBSOCKET_COMPRESSION"),
         # Rooms this big get at most one viewer_count broadcast per interval (see README).
         "VIEWER_COUNT_IMMEDIATE_MAX": int(os.environ.get("VIEWER_COUNT_IMMEDIATE_MAX", "200")),
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),

@@ -1,0 +1,202 @@
+"""Eventlet websocket adapter: permessage-deflate as a decision, compressed once per broadcast.
+
+Imported only by ``wsgi.py`` (it imports eventlet). python-engineio serves the websocket
+transport with ``eventlet.websocket.WebSocketWSGI``, which accepts permessage-deflate whenever
+the client offers it -- every browser and socket.io-client do -- and then compresses each
+message separately for every listener, keeping a zlib context (~100 KB) per connection
+(STACK.md pitfall 12). Node's socket.io does not compress by default (``perMessageDeflate:
+false``); neither do we:
+
+* ``WEBSOCKET_COMPRESSION=false`` (default): the extension is refused in the handshake, so
+  frames go out uncompressed and no zlib state is kept per socket.
+* ``WEBSOCKET_COMPRESSION=true``: the extension is accepted with ``server_no_context_takeover``
+  (RFC 7692 §7.1.1.1 lets the server add it to any offer), so a frame's bytes depend only on
+  the message and the window size; a room broadcast, the same text sent to every member, is
+  then compressed once and the cached frame written to every socket.
+
+Direct writes (``write_many``, the fan-out manager's writer): engine.io gives every socket a
+queue and a writer green thread, and a broadcast to N members costs N queue puts, N green thread
+switches, N engine.io packet encodings and N websocket frame encodings. ``write_many`` encodes
+the frame once (per kind of socket: plain, or deflate per window size) and writes it with one
+non-blocking ``send`` on each socket whose writer is idle -- nothing queued and no frame being
+written (the websocket's send lock free) -- which, eventlet being cooperative, means nothing
+can be ahead of it. A socket that is busy, upgrading, closing or late with its pong gets the
+packet through engine.io's queue as before; when the kernel takes only part of a frame, the rest
+is queued for the writer (``PendingFrame``), so later messages queue behind it in order.
+
+``install`` swaps the websocket class engine.io uses (``Server._async["websocket"]``, the
+async driver's table; a per-server copy, the driver's module stays untouched) and gives the
+fan-out manager ``write_many``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from engineio.async_drivers import eventlet as _engineio_eventlet
+from eventlet import websocket as _websocket
+from eventlet import wsgi as _wsgi
+
+from plataforma.realtime.fanout import FanoutManager
+
+WEBSOCKET_ATTR = "_plataforma_websocket"  # set on each engine.io Socket: its eventlet websocket
+
+
+class RawFrame(bytes):
+    """A complete websocket frame (or the unsent rest of one): written as it is."""
+
+
+class PendingFrame:
+    """A queue item for engine.io's writer, which sends ``item.encode()``."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: bytes):
+        self.frame = RawFrame(frame)
+
+    def encode(self) -> RawFrame:
+        return self.frame
+
+
+class FanoutWebSocket(_websocket.RFC6455WebSocket):
+    """eventlet's server websocket, plus: ``send(RawFrame)`` writes the bytes unchanged."""
+
+    frame_key = None  # sockets with equal keys get equal frames for equal messages
+
+    def send(self, message, **kw):
+        if type(message) is RawFrame:
+            return self._send(message)
+        return super().send(message, **kw)
+
+
+class LeanHttpProtocol(_wsgi.HttpProtocol):
+    """eventlet's HTTP connection with small stream buffers. Each connection gets a buffered
+    reader (8 KB) and writer (16 KB) allocated up front and kept for its whole life; a websocket
+    reads and writes the socket itself and never uses them again after the handshake, so with a
+    thousand sockets open they were a third of what tracemalloc counted per connection (less of
+    it resident: untouched pages of a fresh buffer are not). Request headers and
+    responses go through 2 KB / 1 KB buffers instead (longer writes bypass a BufferedWriter's
+    buffer; partial writes are still retried by it, eventlet's reason for buffering)."""
+
+    rbufsize = 2048
+    wbufsize = 1024
+
+
+def write_many(server, eio_sids, pkt) -> None:
+    """Write one engine.io packet to many sockets: one frame, one ``send`` each (see above)."""
+    eio = server.eio
+    sockets, frames, text = eio.sockets, {}, None
+    ping_timeout = eio.ping_timeout
+    for eio_sid in eio_sids:
+        sock = sockets.get(eio_sid)
+        if sock is None:
+            continue
+        ws = sock.__dict__.get(WEBSOCKET_ATTR)
+        if (
+            ws is None
+            or not sock.upgraded
+            or sock.upgrading
+            or sock.closing
+            or sock.closed
+            or ws.websocket_closed
+            or sock.queue.qsize()
+            or ws._sendlock.locked()
+            or (sock.last_ping and time.time() - sock.last_ping > ping_timeout)
+        ):
+            eio.send_packet(eio_sid, pkt)  # engine.io's path, behind whatever is queued
+            continue
+        frame = frames.get(ws.frame_key)
+        if frame is None:
+            if text is None:
+                text = pkt.encode()
+            frame = frames[ws.frame_key] = ws._pack_message(text)
+        try:
+            sent = ws.socket.fd.send(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket
+            continue
+        if sent < len(frame):
+            sock.queue.put(PendingFrame(frame[sent:]))
+
+
+class FrameCache:
+    """The last few compressed frames, keyed by (text, window bits): a broadcast is written to
+    every member within one pass of the fan-out loop, so a short memory is enough."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.frames: dict[tuple[str, int], bytes] = {}
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        frame = self.frames.get(key)
+        if frame is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return frame
+
+    def put(self, key, frame: bytes) -> None:
+        if len(self.frames) >= self.size:
+            del self.frames[next(iter(self.frames))]  # oldest first (dicts keep insertion order)
+        self.frames[key] = frame
+
+
+frames = FrameCache()
+
+
+class SharedDeflateWebSocket(FanoutWebSocket):
+    """A server websocket with permessage-deflate and no context takeover: compressed text
+    frames are taken from (and added to) the shared ``frames`` cache."""
+
+    def _pack_message(self, message, masked=False, continuation=False, final=True, control_code=None):
+        if type(message) is not str or not message or masked or continuation or not final or control_code:
+            return super()._pack_message(message, masked, continuation, final, control_code)
+        key = (message, self.extensions["permessage-deflate"].get("server_max_window_bits", 15))
+        frame = frames.get(key)
+        if frame is None:
+            frame = super()._pack_message(message)
+            frames.put(key, frame)
+        return frame
+
+
+class WebSocketWSGI(_engineio_eventlet.WebSocketWSGI):
+    """engine.io's eventlet websocket application with the compression decision applied."""
+
+    compression = False
+
+    def _negotiate_permessage_deflate(self, extensions):
+        if not self.compression:
+            return None
+        accepted = super()._negotiate_permessage_deflate(extensions)
+        if accepted is not None:
+            accepted["server_no_context_takeover"] = True  # frames depend on the message only
+        return accepted
+
+    def _handle_hybi_request(self, environ):
+        ws = super()._handle_hybi_request(environ)
+        # eventlet builds RFC6455WebSocket itself; the subclasses only add to send/_pack_message.
+        deflate = ws.extensions.get("permessage-deflate")
+        if deflate is None:
+            ws.__class__ = FanoutWebSocket
+        else:
+            ws.__class__ = SharedDeflateWebSocket
+            ws.frame_key = deflate.get("server_max_window_bits", 15)
+        engineio_socket = getattr(self.handler, "__self__", None)  # engine.io's Socket._websocket_handler
+        if engineio_socket is not None:
+            setattr(engineio_socket, WEBSOCKET_ATTR, ws)
+        return ws
+
+
+def install(socketio_server, *, compression: bool) -> None:
+    """Serve engine.io's websocket transport of ``socketio_server`` (a python-socketio Server
+    in eventlet mode) with ``WebSocketWSGI`` and the given compression decision."""
+    eio = socketio_server.eio
+    if eio.async_mode != "eventlet":
+        raise RuntimeError(f"the eventlet websocket adapter needs async_mode eventlet, not {eio.async_mode}")
+    websocket_class = type("WebSocketWSGI", (WebSocketWSGI,), {"compression": compression})
+    eio._async = {**eio._async, "websocket": websocket_class}
+    if isinstance(socketio_server.manager, FanoutManager):
+        socketio_server.manager.write_many = write_many

@@ -1,0 +1,215 @@
+"""The eventlet websocket adapter (wsgi.py only): compression negotiation and compress-once frames."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+eventlet_websocket = pytest.importorskip("plataforma.realtime.eventlet_websocket")
+
+
+class FakeSocket:
+    def __init__(self):
+        self.sent: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+def _websocket(extensions):
+    return eventlet_websocket.SharedDeflateWebSocket(FakeSocket(), {}, 13, extensions=extensions)
+
+
+def test_negotiation_refuses_deflate_unless_configured():
+    offer = {"permessage-deflate": [{"client_max_window_bits": True}]}
+    refusing = eventlet_websocket.WebSocketWSGI.__new__(eventlet_websocket.WebSocketWSGI)
+    assert refusing._negotiate_permessage_deflate(offer) is None
+    accepting = type("On", (eventlet_websocket.WebSocketWSGI,), {"compression": True})
+    accepted = accepting.__new__(accepting)._negotiate_permessage_deflate(offer)
+    assert accepted["server_no_context_takeover"] is True
+    assert accepting.__new__(accepting)._negotiate_permessage_deflate({}) is None
+
+
+def test_a_broadcast_text_is_compressed_once_for_all_members(monkeypatch):
+    calls = []
+    real = zlib.compressobj
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(eventlet_websocket, "frames", eventlet_websocket.FrameCache(size=2))
+    monkeypatch.setattr(zlib, "compressobj", counting)
+    options = {"permessage-deflate": {"server_no_context_takeover": True}}
+    members = [_websocket(options) for _ in range(5)]
+    text = '42["new_message",{"text":"' + "hello " * 50 + '"}]'
+    for ws in members:
+        ws.send(text)
+    frames = {ws.socket.sent[0] for ws in members}
+    assert len(frames) == 1 and len(calls) == 1
+    (frame,) = frames
+    assert frame[0] == 0xC1  # FIN + RSV1 (compressed) + text opcode
+    assert frame[1] < 126  # a short frame: the 2-byte header, then the deflated text
+    body = frame[2:]
+    assert zlib.decompressobj(-15).decompress(body + b"\x00\x00\xff\xff").decode() == text
+
+
+def test_the_frame_cache_forgets_the_oldest_and_keys_on_window_bits(monkeypatch):
+    cache = eventlet_websocket.FrameCache(size=2)
+    monkeypatch.setattr(eventlet_websocket, "frames", cache)
+    narrow = _websocket({"permessage-deflate": {"server_no_context_takeover": True, "server_max_window_bits": 9}})
+    wide = _websocket({"permessage-deflate": {"server_no_context_takeover": True}})
+    narrow.send("a" * 300)
+    wide.send("a" * 300)
+    assert cache.misses == 2  # different windows, different frames
+    wide.send("b" * 300)
+    assert set(cache.frames) == {("a" * 300, 15), ("b" * 300, 15)}
+
+
+def test_control_frames_and_bytes_bypass_the_cache(monkeypatch):
+    cache = eventlet_websocket.FrameCache()
+    monkeypatch.setattr(eventlet_websocket, "frames", cache)
+    ws = _websocket({"permessage-deflate": {"server_no_context_takeover": True}})
+    ws.send(b"\x00binary")
+    ws.send("", control_code=9)
+    assert cache.frames == {} and len(ws.socket.sent) == 2
+
+
+# ---------------------------------------------------------------- write_many: one frame, direct writes
+
+
+class FakeFd:
+    """The real socket under eventlet's GreenSocket: takes at most ``room`` bytes per send."""
+
+    def __init__(self, room: int | None = None, error: type[OSError] | None = None):
+        self.room, self.error, self.wire = room, error, b""
+
+    def send(self, data: bytes) -> int:
+        if self.error:
+            raise self.error()
+        taken = data if self.room is None else data[: self.room]
+        self.wire += taken
+        return len(taken)
+
+
+class FakeGreenSocket(FakeSocket):
+    def __init__(self, fd: FakeFd):
+        super().__init__()
+        self.fd = fd
+
+
+class FakeEngineSocket:
+    def __init__(self, ws):
+        from eventlet.queue import LightQueue
+
+        self.queue = LightQueue()
+        self.upgraded, self.upgrading, self.closing, self.closed, self.last_ping = True, False, False, False, None
+        setattr(self, eventlet_websocket.WEBSOCKET_ATTR, ws)
+
+
+class FakeEngineServer:
+    ping_timeout = 20
+
+    def __init__(self):
+        self.sockets, self.queued = {}, []
+
+    def send_packet(self, sid, pkt):
+        self.queued.append((sid, pkt))
+        self.sockets[sid].queue.put(pkt)
+
+
+def _members(*fds, extensions=None):
+    from types import SimpleNamespace
+
+    eio = FakeEngineServer()
+    for i, fd in enumerate(fds):
+        cls = eventlet_websocket.SharedDeflateWebSocket if extensions else eventlet_websocket.FanoutWebSocket
+        ws = cls(FakeGreenSocket(fd), {}, 13, extensions=extensions)
+        eio.sockets[f"s{i}"] = FakeEngineSocket(ws)
+    return SimpleNamespace(eio=eio), eio
+
+
+def _packet(text: str):
+    from engineio import packet
+
+    return packet.Packet(packet.MESSAGE, text)
+
+
+def _drain(sock) -> bytes:
+    """What engine.io's writer would send for the queued items (``ws.send(item.encode())``)."""
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    while sock.queue.qsize():
+        ws.send(sock.queue.get().encode())
+    return b"".join(ws.socket.sent)
+
+
+def test_idle_members_get_the_same_frame_written_directly():
+    fds = [FakeFd() for _ in range(3)]
+    server, eio = _members(*fds)
+    eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",{"text":"hi"}]'))
+    frame = b"\x81" + bytes([31]) + b'42["new_message",{"text":"hi"}]'
+    assert [fd.wire for fd in fds] == [frame] * 3
+    assert eio.queued == [] and all(s.queue.qsize() == 0 for s in eio.sockets.values())
+
+
+def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_it():
+    slow = FakeFd(room=5)
+    server, eio = _members(slow, FakeFd())
+    first, second = _packet("2" + '["a","' + "x" * 200 + '"]'), _packet('2["b"]')
+    eventlet_websocket.write_many(server, ["s0", "s1"], first)
+    slow.room = None  # the kernel would take more now, but the queue is not empty: order first
+    eventlet_websocket.write_many(server, ["s0", "s1"], second)
+    assert [sid for sid, _ in eio.queued] == ["s0"]  # only the slow member used engine.io's queue
+    wire = slow.wire + _drain(eio.sockets["s0"])
+    ws = getattr(eio.sockets["s0"], eventlet_websocket.WEBSOCKET_ATTR)
+    assert wire == ws._pack_message("4" + first.data) + ws._pack_message("4" + second.data)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"upgraded": False},
+        {"upgrading": True},
+        {"closing": True},
+        {"last_ping": 1.0},  # pong overdue: engine.io's send closes the socket
+    ],
+)
+def test_members_that_are_not_idle_go_through_engine_io(state):
+    fd = FakeFd()
+    server, eio = _members(fd)
+    for key, value in state.items():
+        setattr(eio.sockets["s0"], key, value)
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["x"]'))
+    assert fd.wire == b"" and [sid for sid, _ in eio.queued] == ["s0"]
+
+
+def test_a_member_whose_frame_is_being_written_goes_through_engine_io():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    ws = getattr(eio.sockets["s0"], eventlet_websocket.WEBSOCKET_ATTR)
+    ws._sendlock.acquire()
+    try:
+        eventlet_websocket.write_many(server, ["s0"], _packet('2["x"]'))
+    finally:
+        ws._sendlock.release()
+    assert fd.wire == b"" and len(eio.queued) == 1
+
+
+def test_a_broken_or_full_socket_falls_back_without_losing_the_message():
+    broken, full = FakeFd(error=ConnectionResetError), FakeFd(error=BlockingIOError)
+    server, eio = _members(broken, full)
+    eventlet_websocket.write_many(server, ["s0", "s1", "gone"], _packet('2["x"]'))
+    assert [sid for sid, _ in eio.queued] == ["s0"]  # engine.io's writer meets the error and closes
+    assert _drain(eio.sockets["s1"]) == b'\x81\x0742["x"]'  # the whole frame, queued
+
+
+def test_deflate_members_share_one_compressed_frame(monkeypatch):
+    monkeypatch.setattr(eventlet_websocket, "frames", eventlet_websocket.FrameCache())
+    fds = [FakeFd() for _ in range(4)]
+    server, eio = _members(*fds, extensions={"permessage-deflate": {"server_no_context_takeover": True}})
+    for sock in eio.sockets.values():
+        getattr(sock, eventlet_websocket.WEBSOCKET_ATTR).frame_key = 15
+    eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["m","' + "y" * 300 + '"]'))
+    assert len({fd.wire for fd in fds}) == 1 and fds[0].wire[0] == 0xC1
+    assert eventlet_websocket.frames.misses == 1
