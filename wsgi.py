@@ -30,6 +30,7 @@ if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
 from plataforma import create_app  # noqa: E402
 from plataforma.extensions import socketio  # noqa: E402
 from plataforma.realtime import housekeeping  # noqa: E402
+from plataforma.workers import webhooks as webhooks_worker  # noqa: E402
 
 app = create_app()
 
@@ -79,6 +80,7 @@ def main() -> None:
     print(f"Plataforma Live on http://{host}:{port} ({app.config['APP_ENV']})", file=sys.stderr, flush=True)
     # Heartbeat, sweeps, and the start-up close of visits a previous process left open.
     housekeeping.ensure_started(app)
+    webhooks_worker.ensure_started(app)  # SPEC §16: delivers the outbox unless WEBHOOK_WORKER=off
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     socketio.start_background_task(_watch)

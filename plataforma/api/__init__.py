@@ -18,9 +18,11 @@ from plataforma.api import (
     projects,
     questions,
     rooms,
+    session_events,
     sessions,
     streams,
     surveys,
+    webhooks,
 )
 from plataforma.errors import http_error_response
 from plataforma.schemas.base import ErrorSchema
@@ -40,6 +42,8 @@ MODULES = [
     polls,
     surveys,
     health,
+    session_events,  # SPEC §16
+    webhooks,
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health}

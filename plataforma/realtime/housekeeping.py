@@ -11,7 +11,9 @@ Every ``HEARTBEAT_SECONDS`` (10 s) it
   back to DRAFT, the session was deleted): they get ``session_unavailable`` and stop receiving;
 * every ``VISIT_SWEEP_SECONDS`` (60 s; at start-up first), closes the orphan visits: open
   ``session_views`` rows that no live connection holds (their process crashed). See
-  :func:`close_orphan_visits`.
+  :func:`close_orphan_visits`;
+* every ``EVENT_SWEEP_SECONDS`` (5 min), deletes the session event log entries older than
+  ``EVENT_RETENTION_HOURS`` (48 h; SPEC §16), one process per deployment.
 
 Not started under ``TESTING``: tests call :func:`run_once` themselves. :func:`shutdown` is the
 clean-stop counterpart (``wsgi.py`` calls it on SIGTERM / SIGINT).
@@ -33,7 +35,7 @@ from plataforma.models.users import Role
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import leave_visits
-from plataforma.services import attendance, commit, events, tokens, visibility
+from plataforma.services import attendance, commit, event_log, events, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ _STARTED = "plataforma.housekeeping"
 _LAST_VISIT_SWEEP = "plataforma.housekeeping.visit_sweep_at"
 JTI_BATCH = 500
 VISIT_BATCH = 100
+EVENT_SWEEP_SECONDS = 300
+_LAST_EVENT_SWEEP = "plataforma.housekeeping.event_sweep_at"
 
 
 def ensure_started(app) -> None:
@@ -68,12 +72,13 @@ def _loop(app) -> None:
 
 def run_once() -> dict:
     """One round; returns what it did (for tests and logs). Each step runs even if another failed."""
-    done: dict = {"recounted": [], "disconnected": [], "removed": [], "orphans_closed": 0}
+    done: dict = {"recounted": [], "disconnected": [], "removed": [], "orphans_closed": 0, "events_pruned": 0}
     steps = (
         ("recounted", heartbeat),
         ("disconnected", sweep_tokens),
         ("removed", sweep_hidden_rooms),
         ("orphans_closed", _sweep_orphans_if_due),
+        ("events_pruned", _prune_events_if_due),
     )
     for key, step in steps:
         try:
@@ -227,6 +232,33 @@ def _end_visits(view_ids: list) -> int:
         finally:
             db.session.remove()
     return closed
+
+
+# ---------------------------------------------------------------- event log retention
+
+
+def _prune_events_if_due() -> int:
+    app = current_app._get_current_object()
+    now = time.monotonic()
+    last = app.extensions.get(_LAST_EVENT_SWEEP)
+    if last is not None and now - last < EVENT_SWEEP_SECONDS:
+        return 0
+    app.extensions[_LAST_EVENT_SWEEP] = now
+    if not presence().claim("event-sweep", EVENT_SWEEP_SECONDS):
+        return 0
+    return prune_events()
+
+
+def prune_events() -> int:
+    """Delete the event log entries past ``EVENT_RETENTION_HOURS``, a batch per commit; returns how many."""
+    hours = float(current_app.config["EVENT_RETENTION_HOURS"])
+    removed = 0
+    while True:
+        batch = event_log.prune_batch(hours)
+        commit()
+        removed += batch
+        if batch < event_log.PRUNE_BATCH:
+            return removed
 
 
 # ---------------------------------------------------------------- clean stop

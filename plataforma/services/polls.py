@@ -12,7 +12,7 @@ from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import EventSession, Poll, PollOption, PollVote, Profile
 from plataforma.schemas.interaction import PollSchema
-from plataforma.services import events, parse_uuid
+from plataforma.services import events, parse_uuid, webhooks
 from plataforma.services.visibility import visible_session
 
 poll_schema = PollSchema()
@@ -80,6 +80,11 @@ def _queue_update(poll: Poll) -> None:
     events.poll_updated(poll.session_id, payload)
 
 
+def _announce(poll: Poll) -> None:
+    """``poll.opened`` / ``poll.closed`` webhooks (after the flush: the Poll with its counts)."""
+    webhooks.enqueue("poll.opened" if poll.is_active else "poll.closed", poll_payload(poll))
+
+
 # ---------------------------------------------------------------- reads
 
 
@@ -128,10 +133,13 @@ def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None
     query = sa.select(Poll).where(Poll.session_id == session_id, Poll.is_active.is_(True))
     if keep_id is not None:
         query = query.where(Poll.id != keep_id)
-    for other in db.session.scalars(query).all():
+    closed = db.session.scalars(query).all()
+    for other in closed:
         other.is_active = False
         _queue_update(other)
     db.session.flush()  # the deactivations reach the database before the activation
+    for other in closed:
+        _announce(other)
 
 
 def create_poll(actor: Profile, session_id, question: str, options: list[str], is_active: bool = False) -> Poll:
@@ -146,6 +154,8 @@ def create_poll(actor: Profile, session_id, question: str, options: list[str], i
     db.session.add(poll)
     db.session.flush()
     _queue_update(poll)
+    if poll.is_active:
+        _announce(poll)
     return poll
 
 
@@ -173,6 +183,7 @@ def set_poll_active(actor: Profile, poll_id, is_active: bool | None = None) -> P
         poll.is_active = target
         db.session.flush()
         _queue_update(poll)
+        _announce(poll)
     return poll
 
 

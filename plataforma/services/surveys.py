@@ -11,7 +11,8 @@ from plataforma.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import Profile, Survey, SurveyField, SurveyFieldType, SurveyResponse
 from plataforma.schemas.base import clean_text
-from plataforma.services import parse_uuid
+from plataforma.schemas.interaction import SurveyResponseSchema
+from plataforma.services import parse_uuid, webhooks
 from plataforma.services.visibility import visible_session
 
 TEXT_MAX = 2000
@@ -82,6 +83,7 @@ def respond_to_survey(actor: Profile, survey_id, responses: dict) -> SurveyRespo
             db.session.add(response)
     except IntegrityError:
         raise Conflict("You have already answered this survey.", code="already_responded") from None
+    webhooks.enqueue("survey.response_created", SurveyResponseSchema().dump(response))
     return response
 
 
