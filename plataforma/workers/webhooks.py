@@ -17,6 +17,7 @@ import logging
 import threading
 
 from plataforma.extensions import db, socketio
+from plataforma.models import DeliveryStatus
 from plataforma.services import commit
 from plataforma.services import webhook_delivery as delivery
 
@@ -90,14 +91,16 @@ def _attempt_and_free(app, job: delivery.Job, slots: _Slots) -> None:
         slots.give()
 
 
-def attempt(app, job: delivery.Job):
-    """Send one claimed job and record the outcome; returns the recorded delivery (or None)."""
+def attempt(app, job: delivery.Job) -> DeliveryStatus | None:
+    """Send one claimed job and record the outcome; returns the delivery's new status (None: the
+    claim was lost meanwhile, nothing recorded)."""
     with app.app_context():
         outcome = delivery.send(job)
         try:
             recorded = delivery.record(job, outcome)
+            status = recorded.status if recorded is not None else None
             commit()
-            return recorded
+            return status
         except Exception:
             db.session.rollback()
             log.exception("Could not record webhook delivery %s", job.delivery_id)
@@ -106,6 +109,6 @@ def attempt(app, job: delivery.Job):
             db.session.remove()
 
 
-def run_once(app, limit: int = 100) -> list:
+def run_once(app, limit: int = 100) -> list[DeliveryStatus | None]:
     """Claim what is due and send it here, one after the other (tests, and a manual kick)."""
     return [attempt(app, job) for job in _claim(app, limit)]
