@@ -41,8 +41,9 @@ class Receiver:
     """A webhook receiver on 127.0.0.1: records (headers, body) and answers ``statuses`` in turn
     (then 200). ``url`` is its address."""
 
-    def __init__(self, statuses=(), *, headers: dict | None = None):
+    def __init__(self, statuses=(), *, headers: dict | None = None, hold: threading.Event | None = None):
         self.statuses = list(statuses)
+        self.hold = hold  # when given, every answer waits for it (a slow receiver)
         self.extra_headers = headers or {}
         self.requests: list[tuple[dict, bytes, str]] = []
         self.cond = threading.Condition()
@@ -55,6 +56,8 @@ class Receiver:
                     receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body, self.path))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver.cond.notify_all()
+                if receiver.hold is not None:
+                    receiver.hold.wait(60)
                 self.send_response(status)
                 for key, value in receiver.extra_headers.items():
                     self.send_header(key, value)
