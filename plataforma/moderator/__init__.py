@@ -21,4 +21,4 @@ def _template_filters(state) -> None:
     state.app.add_template_filter(long_datetime, "long_datetime")
 
 
-from plataforma.moderator import actions, auth, views  # noqa: E402,F401  (register routes and hooks)
+from plataforma.moderator import actions, auth, views, webhooks  # noqa: E402,F401  (register routes and hooks)
