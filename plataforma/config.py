@@ -144,6 +144,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WEBHOOK_CONCURRENCY": int(os.environ.get("WEBHOOK_CONCURRENCY", "8")),
         "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", "10")),
         "WEBHOOK_LEASE_SECONDS": float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60")),
+        "WEBHOOK_CA_BUNDLE": os.environ.get("WEBHOOK_CA_BUNDLE") or None,  # else the system's CAs
         "WEBHOOK_BACKOFF_SECONDS": [float(x) for x in _csv("WEBHOOK_BACKOFF_SECONDS", "5,30,120,600,1800")],
     }
     if env == "testing":

@@ -87,3 +87,32 @@ class Receiver:
             self.cond.wait_for(lambda: len(self.requests) >= count, timeout)
             assert len(self.requests) >= count, f"received {len(self.requests)} of {count}"
             return list(self.requests)
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """A certificate for ``name`` signed by itself (it is its own CA): (cert path, key path)."""
+    import subprocess
+
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(  # noqa: S603
+        [  # noqa: S607
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={name}",
+            "-addext", f"subjectAltName=DNS:{name}", "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+class TLSReceiver(Receiver):
+    """The receiver over HTTPS with the given certificate."""
+
+    def __init__(self, cert: str, key: str, **kwargs):
+        import ssl
+
+        super().__init__(**kwargs)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.port}/hooks"

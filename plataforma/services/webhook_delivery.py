@@ -123,6 +123,8 @@ def signed_headers(job: Job, now=None) -> dict[str, str]:
 def _pool(target: ssrf.Target, address: str, timeout: float):
     options = {"timeout": urllib3.Timeout(total=timeout), "retries": False, "maxsize": 1, "block": False}
     if target.scheme == "https":
+        if current_app.config["WEBHOOK_CA_BUNDLE"]:
+            options["ca_certs"] = current_app.config["WEBHOOK_CA_BUNDLE"]
         # Connect to the checked address; the name is still what TLS verifies.
         return urllib3.HTTPSConnectionPool(
             address,

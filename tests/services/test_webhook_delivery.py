@@ -18,7 +18,7 @@ from plataforma.services import commit, webhooks
 from plataforma.services import webhook_delivery as delivery
 from plataforma.workers import webhooks as worker
 from tests.conftest import UserFactory
-from tests.webhook_support import Receiver, install_dns
+from tests.webhook_support import Receiver, TLSReceiver, install_dns, self_signed
 
 
 @pytest.fixture
@@ -229,3 +229,48 @@ def test_ping_reaches_only_its_webhook(lenient):
     payload = Verifier(secret).verify(body, headers)
     assert payload["type"] == "ping" and payload["data"] == {"webhookId": hook_id}
     assert json.loads(body) == payload
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_urls_name(make_app, tmp_path, monkeypatch):
+    dns = install_dns(monkeypatch)
+    dns["hooks.internal.test"] = ["127.0.0.1"]
+    dns["other.internal.test"] = ["127.0.0.1"]
+    cert, key = self_signed(tmp_path, "hooks.internal.test")
+    app = make_app(WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_CA_BUNDLE=cert)
+    with TLSReceiver(cert, key) as receiver:
+        _hook(app, f"https://hooks.internal.test:{receiver.port}/in")
+        good = _enqueue(app)
+        worker.run_once(app)
+        headers, _, _ = receiver.wait(1)[0]
+        assert headers["host"] == f"hooks.internal.test:{receiver.port}"
+        assert _row(app, good).status == DeliveryStatus.DELIVERED
+
+        # Same address, another name: the certificate does not match it, nothing is sent.
+        with app.app_context():
+            db.session.execute(sa.delete(WebhookDelivery))
+            db.session.commit()
+        _hook(app, f"https://other.internal.test:{receiver.port}/in", events=("poll.opened",))
+        bad = _enqueue(app, "poll.opened")
+        worker.run_once(app)
+        assert len(receiver.requests) == 1
+    row = _row(app, bad)
+    assert row.status == "pending" and "SSLError" in row.last_error
+
+
+def test_the_loop_delivers_by_itself_and_the_cli_runs_it(make_app, monkeypatch):
+    app = make_app(WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_POLL_SECONDS=0.05)
+    assert worker.ensure_started(app) is False  # never under TESTING: tests drive it
+    with Receiver() as receiver:
+        _hook(app, receiver.url)
+        delivery_id = _enqueue(app)
+        worker.run_forever(app, should_stop=lambda: bool(receiver.requests))
+        receiver.wait(1)
+    deadline = utcnow() + timedelta(seconds=10)
+    while _row(app, delivery_id).status != DeliveryStatus.DELIVERED and utcnow() < deadline:
+        threading.Event().wait(0.05)
+    assert _row(app, delivery_id).status == DeliveryStatus.DELIVERED
+
+    ran = []
+    monkeypatch.setattr(worker, "run_forever", lambda app: ran.append(app))
+    result = app.test_cli_runner().invoke(args=["webhooks-worker"])
+    assert result.exit_code == 0 and ran == [app]
