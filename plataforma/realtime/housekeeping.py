@@ -173,17 +173,21 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- orphan visits
 
 
-def _sweep_orphans_if_due() -> int:
+def _chore_due(key: str, name: str, interval: float) -> bool:
+    """Whether a deployment-wide chore runs here now: not within ``interval`` of this process's last
+    run, and no other process claimed it within the interval."""
     app = current_app._get_current_object()
-    interval = float(app.config["VISIT_SWEEP_SECONDS"])
     now = time.monotonic()
-    last = app.extensions.get(_LAST_VISIT_SWEEP)
+    last = app.extensions.get(key)
     if last is not None and now - last < interval:
-        return 0
-    app.extensions[_LAST_VISIT_SWEEP] = now
-    if not presence().claim("visit-sweep", interval):
-        return 0  # another process swept within the interval
-    return close_orphan_visits()
+        return False
+    app.extensions[key] = now
+    return presence().claim(name, interval)
+
+
+def _sweep_orphans_if_due() -> int:
+    interval = float(current_app.config["VISIT_SWEEP_SECONDS"])
+    return close_orphan_visits() if _chore_due(_LAST_VISIT_SWEEP, "visit-sweep", interval) else 0
 
 
 def close_orphan_visits() -> int:
@@ -238,15 +242,7 @@ def _end_visits(view_ids: list) -> int:
 
 
 def _prune_events_if_due() -> int:
-    app = current_app._get_current_object()
-    now = time.monotonic()
-    last = app.extensions.get(_LAST_EVENT_SWEEP)
-    if last is not None and now - last < EVENT_SWEEP_SECONDS:
-        return 0
-    app.extensions[_LAST_EVENT_SWEEP] = now
-    if not presence().claim("event-sweep", EVENT_SWEEP_SECONDS):
-        return 0
-    return prune_events()
+    return prune_events() if _chore_due(_LAST_EVENT_SWEEP, "event-sweep", EVENT_SWEEP_SECONDS) else 0
 
 
 def prune_events() -> int:
