@@ -142,7 +142,7 @@ def main() -> None:
         with app.app_context():
             latest = event_log.latest_seq(ids[0])
             start = time.perf_counter()
-            answer = event_log.replay(ids[0], latest - 1000)
+            answer = event_log.replay(ids[0], max(latest - 1000, 0))
             replay = time.perf_counter() - start
             print(f"replay of {len(answer['missed'])} missed events: {replay * 1e3:.1f} ms")
             db.session.remove()
