@@ -42,6 +42,7 @@ from plataforma import create_app  # noqa: E402
 from plataforma.extensions import socketio  # noqa: E402
 from plataforma.realtime import housekeeping  # noqa: E402
 from plataforma.services import reactions  # noqa: E402
+from plataforma.workers import webhooks as webhooks_worker  # noqa: E402
 
 app = create_app()
 
@@ -97,6 +98,7 @@ def main() -> None:
     # Heartbeat, sweeps, and the start-up close of visits a previous process left open.
     housekeeping.ensure_started(app)
     reactions.ensure_started(app)  # aggregated reaction broadcasts and totals, every second
+    webhooks_worker.ensure_started(app)  # SPEC §16: delivers the outbox unless WEBHOOK_WORKER=off
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     socketio.start_background_task(_watch)

@@ -521,6 +521,27 @@ CREATE TABLE public.rooms (
 );
 
 --
+-- Name: session_event_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.session_event_counters (
+    session_id uuid NOT NULL,
+    last_seq bigint DEFAULT '0'::bigint NOT NULL
+);
+
+--
+-- Name: session_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.session_events (
+    session_id uuid NOT NULL,
+    seq bigint NOT NULL,
+    event character varying(40) NOT NULL,
+    data jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: session_products; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -598,6 +619,43 @@ CREATE TABLE public.surveys (
     session_id uuid NOT NULL,
     title character varying(200) NOT NULL,
     is_active boolean NOT NULL,
+    id uuid NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    webhook_id uuid NOT NULL,
+    event character varying(40) NOT NULL,
+    payload jsonb NOT NULL,
+    status character varying(16) NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    attempts_left integer NOT NULL,
+    last_status_code integer,
+    last_error character varying(500),
+    next_attempt_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    claimed_until timestamp with time zone,
+    claim_token uuid,
+    id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT ck_webhook_deliveries_webhook_delivery_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'delivered'::character varying, 'failed'::character varying])::text[])))
+);
+
+--
+-- Name: webhooks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhooks (
+    url character varying(2000) NOT NULL,
+    events jsonb NOT NULL,
+    description character varying(500),
+    secret character varying(100) NOT NULL,
+    created_by uuid,
     id uuid NOT NULL,
     updated_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone NOT NULL
@@ -737,6 +795,20 @@ ALTER TABLE ONLY public.rooms
     ADD CONSTRAINT pk_rooms PRIMARY KEY (id);
 
 --
+-- Name: session_event_counters pk_session_event_counters; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_event_counters
+    ADD CONSTRAINT pk_session_event_counters PRIMARY KEY (session_id);
+
+--
+-- Name: session_events pk_session_events; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_events
+    ADD CONSTRAINT pk_session_events PRIMARY KEY (session_id, seq);
+
+--
 -- Name: session_products pk_session_products; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -777,6 +849,20 @@ ALTER TABLE ONLY public.survey_responses
 
 ALTER TABLE ONLY public.surveys
     ADD CONSTRAINT pk_surveys PRIMARY KEY (id);
+
+--
+-- Name: webhook_deliveries pk_webhook_deliveries; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT pk_webhook_deliveries PRIMARY KEY (id);
+
+--
+-- Name: webhooks pk_webhooks; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhooks
+    ADD CONSTRAINT pk_webhooks PRIMARY KEY (id);
 
 --
 -- Name: credentials uq_credentials_email; Type: CONSTRAINT; Schema: public; Owner: -
@@ -988,6 +1074,12 @@ CREATE INDEX ix_revoked_tokens_expires_at ON public.revoked_tokens USING btree (
 CREATE INDEX ix_rooms_event_id ON public.rooms USING btree (event_id);
 
 --
+-- Name: ix_session_events_created_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_session_events_created_at ON public.session_events USING btree (created_at);
+
+--
 -- Name: ix_session_products_product_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1028,6 +1120,18 @@ CREATE INDEX ix_survey_responses_user_id ON public.survey_responses USING btree 
 --
 
 CREATE INDEX ix_surveys_session_id ON public.surveys USING btree (session_id);
+
+--
+-- Name: ix_webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_webhook_deliveries_due ON public.webhook_deliveries USING btree (status, next_attempt_at);
+
+--
+-- Name: ix_webhook_deliveries_webhook_id_created_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_webhook_deliveries_webhook_id_created_at ON public.webhook_deliveries USING btree (webhook_id, created_at);
 
 --
 -- Name: uq_polls_one_active_per_session; Type: INDEX; Schema: public; Owner: -
@@ -1124,6 +1228,12 @@ CREATE TRIGGER streams_set_updated_at BEFORE UPDATE ON public.streams FOR EACH R
 --
 
 CREATE TRIGGER surveys_set_updated_at BEFORE UPDATE ON public.surveys FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+--
+-- Name: webhooks webhooks_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER webhooks_set_updated_at BEFORE UPDATE ON public.webhooks FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 --
 -- Name: event_sessions fk_event_sessions_event_id_events; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1315,6 +1425,20 @@ ALTER TABLE ONLY public.rooms
     ADD CONSTRAINT fk_rooms_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
 
 --
+-- Name: session_event_counters fk_session_event_counters_session_id_event_sessions; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_event_counters
+    ADD CONSTRAINT fk_session_event_counters_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
+
+--
+-- Name: session_events fk_session_events_session_id_event_sessions; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_events
+    ADD CONSTRAINT fk_session_events_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
+
+--
 -- Name: session_products fk_session_products_product_id_products; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1376,6 +1500,20 @@ ALTER TABLE ONLY public.survey_responses
 
 ALTER TABLE ONLY public.surveys
     ADD CONSTRAINT fk_surveys_session_id_event_sessions FOREIGN KEY (session_id) REFERENCES public.event_sessions(id) ON DELETE CASCADE;
+
+--
+-- Name: webhook_deliveries fk_webhook_deliveries_webhook_id_webhooks; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT fk_webhook_deliveries_webhook_id_webhooks FOREIGN KEY (webhook_id) REFERENCES public.webhooks(id) ON DELETE CASCADE;
+
+--
+-- Name: webhooks fk_webhooks_created_by_profiles; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhooks
+    ADD CONSTRAINT fk_webhooks_created_by_profiles FOREIGN KEY (created_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
 --
 -- Name: credentials; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1768,6 +1906,18 @@ CREATE POLICY rooms_admin_all ON public.rooms TO authenticated USING (( SELECT p
 CREATE POLICY rooms_select_visible ON public.rooms FOR SELECT TO authenticated USING (public.event_visible(event_id));
 
 --
+-- Name: session_event_counters; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.session_event_counters ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: session_events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.session_events ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: session_products; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1884,6 +2034,18 @@ CREATE POLICY surveys_admin_all ON public.surveys TO authenticated USING (( SELE
 --
 
 CREATE POLICY surveys_select_visible ON public.surveys FOR SELECT TO authenticated USING (public.session_visible(session_id));
+
+--
+-- Name: webhook_deliveries; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_deliveries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: webhooks; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhooks ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -

@@ -1,9 +1,9 @@
-"""Flask CLI: create-user, seed-demo, prune-tokens."""
+"""Flask CLI: create-user, seed-demo, prune-tokens, webhooks-worker."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from plataforma.errors import AppError
@@ -11,12 +11,14 @@ from plataforma.extensions import db
 from plataforma.models import Role
 from plataforma.seed import seed_demo
 from plataforma.services import accounts, commit, tokens
+from plataforma.workers import webhooks as webhooks_worker
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(prune_tokens_command)
+    app.cli.add_command(webhooks_worker_command)
 
 
 @click.command("create-user")
@@ -55,3 +57,11 @@ def prune_tokens_command() -> None:
     pruned = tokens.prune_expired()
     commit()
     click.echo(f"Pruned {pruned} expired revoked tokens")
+
+
+@click.command("webhooks-worker")
+@with_appcontext
+def webhooks_worker_command() -> None:
+    """Deliver webhooks until stopped (SPEC §16); any number may run next to the web processes."""
+    click.echo("Delivering webhooks (Ctrl+C to stop)")
+    webhooks_worker.run_forever(current_app._get_current_object())

@@ -191,12 +191,24 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONNECTIONS": int(os.environ.get("MAX_CONNECTIONS", "10000")),
         "ACCESS_LOG": os.environ.get("ACCESS_LOG") == "1",
         "GC_THRESHOLD": tuple(int(x) for x in os.environ.get("GC_THRESHOLD", "50000,20,100").split(",")),
+        # Resume after reconnect and webhooks (SPEC §16; docs/webhooks-and-resume.md).
+        "EVENT_RETENTION_HOURS": float(os.environ.get("EVENT_RETENTION_HOURS", "48")),
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE"),
+        "WEBHOOK_WORKER": os.environ.get("WEBHOOK_WORKER", "inline"),  # inline (in wsgi.py) | off
+        "WEBHOOK_POLL_SECONDS": float(os.environ.get("WEBHOOK_POLL_SECONDS", "1")),
+        "WEBHOOK_CONCURRENCY": int(os.environ.get("WEBHOOK_CONCURRENCY", "8")),
+        "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", "10")),
+        "WEBHOOK_LEASE_SECONDS": float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60")),
+        "WEBHOOK_CA_BUNDLE": os.environ.get("WEBHOOK_CA_BUNDLE") or None,  # else the system's CAs
+        "WEBHOOK_BACKOFF_SECONDS": [float(x) for x in _csv("WEBHOOK_BACKOFF_SECONDS", "5,30,120,600,1800")],
     }
     if env == "testing":
         config.update(
             {"SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_STORAGE_URI": "memory://", "FAST_PASSWORD_HASH": True}
         )
     config.update(overrides)
+    if config["WEBHOOK_WORKER"] not in {"inline", "off"}:
+        raise ConfigError(f"WEBHOOK_WORKER must be inline or off, not {config['WEBHOOK_WORKER']!r}")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(config["SQLALCHEMY_DATABASE_URI"])

@@ -100,6 +100,13 @@ def check_server_event(app, name: str, args: list) -> None:
     if spec.many:
         schema = {"type": "array", "items": schema}
     _check(_socket_validator(app, f"event:{name}", schema), args[0] if args else None, f"event {name}")
+    if len(args) > 1:  # numbered room events (SPEC §16): (data, meta), meta as EventMeta in /api/socket-events.d.ts
+        from plataforma.services.events import NUMBERED_EVENTS
+
+        assert name in NUMBERED_EVENTS, f"event {name} carries a second argument but is not numbered"
+        meta = args[1]
+        assert len(args) == 2 and isinstance(meta, dict) and set(meta) == {"sessionId", "seq"}, (name, args[1:])
+        assert isinstance(meta["sessionId"], str) and isinstance(meta["seq"], int) and meta["seq"] >= 1, (name, meta)
 
 
 def check_ack(app, event: str, ack) -> None:

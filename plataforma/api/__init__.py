@@ -25,10 +25,12 @@ from plataforma.api import (
     reference,
     rooms,
     search,
+    session_events,
     session_products,
     sessions,
     streams,
     surveys,
+    webhooks,
 )
 from plataforma.api.openapi import api
 from plataforma.services import tokens
@@ -53,6 +55,8 @@ MODULES = [
     analytics,
     exports,
     search,
+    session_events,  # SPEC §16
+    webhooks,
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health, reactions}  # reactions: RATELIMIT_REACTION per user instead (10 per second)

@@ -11,9 +11,11 @@ and what code generators rely on (``openapi-typescript`` + ``tsc --strict`` is c
   (a body or query), 401 / 403 / 429 (signed-in routes), 404 (a path id), 413 (a body) and 503
   (database down);
 * ``required`` on response schemas: every field of a response is always present (``null`` when it
-  has no value, and then the schema says ``nullable``). Request schemas keep their own
-  ``required`` lists; a schema used both ways would have to say two things, so there are none
-  (a test checks it).
+  has no value, and then the schema says ``nullable``), except a field declared with
+  ``metadata=OPTIONAL`` (:data:`plataforma.schemas.base.OPTIONAL`), which only some responses
+  carry (e.g. ``missed`` / ``resync`` in the ``join_session`` ack): it is left out of ``required``. Request
+  schemas keep their own ``required`` lists; a schema used both ways would have to say two
+  things, so there are none (a test checks it).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ ERROR_DESCRIPTIONS = {
     "503": "A backing service (the database) is unavailable",
 }
 _METHODS = ("get", "put", "post", "patch", "delete")
+# A response field that is not always present is declared ``fields.X(metadata=OPTIONAL)``
+# (schemas/base.py). The converter marks its property with ``x-optional`` (:func:`_optional_marker`);
+# :func:`_require_response_fields` leaves it out of ``required`` and removes the marker.
+_OPTIONAL_KEY = "x-optional"
 _RULE_ARG = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
 
@@ -146,6 +152,11 @@ def _error_responses(doc: dict) -> None:
                 response.setdefault("content", {"application/json": {"schema": ERROR_REF}})
 
 
+def _optional_marker(self, field, **kwargs) -> dict:
+    """apispec attribute function: ``x-optional`` on the property of a field declared ``OPTIONAL``."""
+    return {_OPTIONAL_KEY: True} if field.metadata.get("optional") else {}
+
+
 def _require_response_fields(doc: dict) -> None:
     schemas = doc.get("components", {}).get("schemas", {})
     responses, requests = schema_usage(doc)
@@ -154,7 +165,14 @@ def _require_response_fields(doc: dict) -> None:
     for name in responses - requests:
         schema = schemas[name]
         if schema.get("type") == "object" and schema.get("properties"):
-            schema["required"] = list(schema["properties"])
+            properties = schema["properties"]
+            required = [key for key, prop in properties.items() if not prop.get(_OPTIONAL_KEY)]
+            if required:
+                schema["required"] = required
+    for schema in schemas.values():
+        for prop in (schema.get("properties") or {}).values():
+            if isinstance(prop, dict):
+                prop.pop(_OPTIONAL_KEY, None)
 
 
 def finish(doc: dict) -> dict:
@@ -171,6 +189,10 @@ class PlataformaApi(Api):
     """flask-smorest Api whose HTTP errors follow the contract's JSON shape."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(_optional_marker)
 
     def document(self) -> dict:
         """The OpenAPI document as served: flask-smorest's, completed by :func:`finish`."""

@@ -20,6 +20,13 @@ from plataforma.models.content import (
     StreamSource,
     StreamStatus,
 )
+from plataforma.models.integration import (
+    DeliveryStatus,
+    SessionEvent,
+    SessionEventCounter,
+    Webhook,
+    WebhookDelivery,
+)
 from plataforma.models.interaction import (
     EventUser,
     Message,
@@ -69,5 +76,10 @@ __all__ = [
     "SurveyFieldType",
     "SurveyResponse",
     "UserStatus",
+    "DeliveryStatus",
+    "SessionEvent",
+    "SessionEventCounter",
+    "Webhook",
+    "WebhookDelivery",
     "utcnow",
 ]

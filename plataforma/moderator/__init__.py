@@ -30,4 +30,5 @@ from plataforma.moderator import (  # noqa: E402,F401  (register routes and hook
     auth,
     commerce_actions,
     views,
+    webhooks,
 )

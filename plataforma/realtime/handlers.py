@@ -24,6 +24,7 @@ from plataforma.realtime.guard import (
     require_joined,
 )
 from plataforma.realtime.visits import close_visits, leave_presence, leave_visits
+from plataforma.schemas.integration import JoinSessionSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
     PollVoteSchema,
@@ -31,12 +32,13 @@ from plataforma.schemas.interaction import (
     SessionRefSchema,
     UpvoteSchema,
 )
-from plataforma.services import attendance, chat, commit, polls, qa, visibility
+from plataforma.services import attendance, chat, commit, event_log, polls, qa, visibility
 from plataforma.services.events import session_room
 
 log = logging.getLogger(__name__)
 
 session_ref_schema = SessionRefSchema()
+join_session_schema = JoinSessionSchema()
 message_create_schema = MessageCreateSchema()
 upvote_schema = UpvoteSchema()
 poll_vote_schema = PollVoteSchema()
@@ -103,31 +105,37 @@ def _still_open(conn: Connection) -> None:
         raise Unauthorized("The connection is closing.")
 
 
-@client_event("join_session", session_ref_schema)
+@client_event("join_session", join_session_schema)
 def join_session(conn: Connection, actor, data) -> dict:
-    """Join the session's room; the ack carries the viewer count."""
+    """Join the session's room; the ack carries the viewer count, the latest ``seq`` and, with
+    ``afterSeq``, what the room was sent since (``missed``) or ``resync: true`` (SPEC §16)."""
     session_id = data["session_id"]
     check_room_rate(conn)
     with conn.lock:
         _still_open(conn)
         if session_id in conn.joined:
-            return {"sessionId": str(session_id), "viewerCount": presence().count(session_id)}
-        session = visibility.visible_session(actor, session_id)
-        count, changed = presence().join(session_id, actor.id)
-        try:
-            view = attendance.start_visit(actor.id, session)
-            commit()
-        except Exception:
+            count, changed = presence().count(session_id), False
+        else:
+            session = visibility.visible_session(actor, session_id)
+            count, changed = presence().join(session_id, actor.id)
             try:
-                presence().leave(session_id, actor.id)
+                view = attendance.start_visit(actor.id, session)
+                commit()
             except Exception:
-                log.exception("Could not undo the viewer count of session %s", session_id)
-            raise
-        conn.joined[session_id] = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
-        join_room(session_room(session_id))
+                try:
+                    presence().leave(session_id, actor.id)
+                except Exception:
+                    log.exception("Could not undo the viewer count of session %s", session_id)
+                raise
+            conn.joined[session_id] = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
+            join_room(session_room(session_id))
     if changed:
         viewers.changed(session_id, count)
-    return {"sessionId": str(session_id), "viewerCount": count}
+    # Read after joining the room: an event is either in the log by now or still to be emitted to
+    # this socket (possibly both: the client drops a seq it has already seen).
+    replay = event_log.replay(session_id, data.get("after_seq"))
+    db.session.rollback()
+    return {"sessionId": str(session_id), "viewerCount": count} | replay
 
 
 @client_event("leave_session", session_ref_schema)

@@ -11,7 +11,9 @@ Every ``HEARTBEAT_SECONDS`` (10 s) it
   back to DRAFT, the session was deleted): they get ``session_unavailable`` and stop receiving;
 * every ``VISIT_SWEEP_SECONDS`` (60 s; at start-up first), closes the orphan visits: open
   ``session_views`` rows that no live connection holds (their process crashed). See
-  :func:`close_orphan_visits`.
+  :func:`close_orphan_visits`;
+* every ``EVENT_SWEEP_SECONDS`` (5 min), deletes the session event log entries older than
+  ``EVENT_RETENTION_HOURS`` (48 h; SPEC §16), one process per deployment.
 
 Not started under ``TESTING``: tests call :func:`run_once` themselves. :func:`shutdown` is the
 clean-stop counterpart (``wsgi.py`` calls it on SIGTERM / SIGINT).
@@ -33,7 +35,7 @@ from plataforma.models.users import Role
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import end_visits, leave_visits
-from plataforma.services import events, reactions, tokens, visibility
+from plataforma.services import commit, event_log, events, reactions, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ _lock = threading.Lock()
 _STARTED = "plataforma.housekeeping"
 _LAST_VISIT_SWEEP = "plataforma.housekeeping.visit_sweep_at"
 JTI_BATCH = 500
+EVENT_SWEEP_SECONDS = 300
+_LAST_EVENT_SWEEP = "plataforma.housekeeping.event_sweep_at"
 
 
 def ensure_started(app) -> None:
@@ -67,12 +71,13 @@ def _loop(app) -> None:
 
 def run_once() -> dict:
     """One round; returns what it did (for tests and logs). Each step runs even if another failed."""
-    done: dict = {"recounted": [], "disconnected": [], "removed": [], "orphans_closed": 0}
+    done: dict = {"recounted": [], "disconnected": [], "removed": [], "orphans_closed": 0, "events_pruned": 0}
     steps = (
         ("recounted", heartbeat),
         ("disconnected", sweep_tokens),
         ("removed", sweep_hidden_rooms),
         ("orphans_closed", _sweep_orphans_if_due),
+        ("events_pruned", _prune_events_if_due),
     )
     for key, step in steps:
         try:
@@ -167,17 +172,21 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- orphan visits
 
 
-def _sweep_orphans_if_due() -> int:
+def _chore_due(key: str, name: str, interval: float) -> bool:
+    """Whether a deployment-wide chore runs here now: not within ``interval`` of this process's last
+    run, and no other process claimed it within the interval."""
     app = current_app._get_current_object()
-    interval = float(app.config["VISIT_SWEEP_SECONDS"])
     now = time.monotonic()
-    last = app.extensions.get(_LAST_VISIT_SWEEP)
+    last = app.extensions.get(key)
     if last is not None and now - last < interval:
-        return 0
-    app.extensions[_LAST_VISIT_SWEEP] = now
-    if not presence().claim("visit-sweep", interval):
-        return 0  # another process swept within the interval
-    return close_orphan_visits()
+        return False
+    app.extensions[key] = now
+    return presence().claim(name, interval)
+
+
+def _sweep_orphans_if_due() -> int:
+    interval = float(current_app.config["VISIT_SWEEP_SECONDS"])
+    return close_orphan_visits() if _chore_due(_LAST_VISIT_SWEEP, "visit-sweep", interval) else 0
 
 
 def close_orphan_visits() -> int:
@@ -210,6 +219,25 @@ def close_orphan_visits() -> int:
     if closed:
         log.warning("Closed %d visit(s) left open by a stopped process", closed)
     return closed
+
+
+# ---------------------------------------------------------------- event log retention
+
+
+def _prune_events_if_due() -> int:
+    return prune_events() if _chore_due(_LAST_EVENT_SWEEP, "event-sweep", EVENT_SWEEP_SECONDS) else 0
+
+
+def prune_events() -> int:
+    """Delete the event log entries past ``EVENT_RETENTION_HOURS``, a batch per commit; returns how many."""
+    hours = float(current_app.config["EVENT_RETENTION_HOURS"])
+    removed = 0
+    while True:
+        batch = event_log.prune_batch(hours)
+        commit()
+        removed += batch
+        if batch < event_log.PRUNE_BATCH:
+            return removed
 
 
 # ---------------------------------------------------------------- clean stop

@@ -18,6 +18,11 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 
+# Metadata of a response field that only some responses carry (``fields.List(..., metadata=OPTIONAL)``):
+# the OpenAPI finisher (plataforma/api/openapi.py) leaves it out of ``required``, where every other
+# response field is listed (and is then always present, ``null`` when it has no value).
+OPTIONAL = {"optional": True}
+
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Trim, drop control characters; newlines kept only where multi-line text makes sense."""

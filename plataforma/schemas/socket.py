@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from marshmallow import Schema, fields
 
-from plataforma.schemas.base import CamelSchema
+from plataforma.schemas.base import OPTIONAL, CamelSchema
 from plataforma.schemas.commerce import (
     AcceptedSchema,
     ProductFeaturedSchema,
@@ -20,6 +20,7 @@ from plataforma.schemas.commerce import (
     ReactionSchema,
     SessionProductsSchema,
 )
+from plataforma.schemas.integration import JoinSessionSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
     MessageSchema,
@@ -35,10 +36,29 @@ from plataforma.schemas.interaction import (
 
 
 class RoomAckSchema(CamelSchema):
-    """The acknowledgement of ``join_session`` / ``leave_session``."""
+    """The acknowledgement of ``leave_session`` (and the start of ``join_session``'s)."""
 
     session_id = fields.UUID()
     viewer_count = fields.Integer()
+
+
+class MissedEventSchema(CamelSchema):
+    """A numbered room event replayed in the ``join_session`` ack (SPEC §16); ``data`` is the
+    event's payload, as the server event of that name carries it."""
+
+    event = fields.String()
+    data = fields.Raw()
+    seq = fields.Integer()
+
+
+class JoinAckSchema(RoomAckSchema):
+    """The acknowledgement of ``join_session``: the viewer count and the session's latest ``seq``;
+    with ``afterSeq``, either ``missed`` (every event since, in order) or ``resync: true`` (too many,
+    or no longer kept: reload over REST). ``resync`` is only sent when true."""
+
+    seq = fields.Integer()
+    missed = fields.List(fields.Nested(MissedEventSchema), metadata=OPTIONAL)
+    resync = fields.Boolean(metadata=OPTIONAL)
 
 
 class ViewerCountSchema(CamelSchema):
@@ -97,7 +117,10 @@ class ServerEvent:
 
 CLIENT_EVENTS: dict[str, ClientEvent] = {
     "join_session": ClientEvent(
-        SessionRefSchema, RoomAckSchema, "Join the session's room; the ack has the viewer count."
+        JoinSessionSchema,
+        JoinAckSchema,
+        "Join the session's room; the ack has the viewer count and the latest `seq` (with `afterSeq`: "
+        "the events missed since, or `resync`).",
     ),
     "leave_session": ClientEvent(SessionRefSchema, RoomAckSchema, "Leave the session's room."),
     "send_message": ClientEvent(MessageCreateSchema, MessageSchema, "Chat; the room gets `new_message`."),

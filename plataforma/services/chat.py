@@ -11,7 +11,7 @@ from plataforma.extensions import db
 from plataforma.limits import LIST_MAX
 from plataforma.models import Message, Profile
 from plataforma.schemas.interaction import MessageSchema
-from plataforma.services import events, flood, parse_uuid
+from plataforma.services import events, flood, parse_uuid, webhooks
 from plataforma.services.visibility import require_staff, visible_session
 from plataforma.values import as_uuid
 
@@ -81,7 +81,9 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     message = Message(session_id=session.id, user_id=actor.id, text=text, user=actor)
     db.session.add(message)
     db.session.flush()
-    events.new_message(session.id, message_payload(message))
+    payload = message_payload(message)
+    events.new_message(session.id, payload)
+    webhooks.enqueue("message.created", payload)
     return message
 
 
@@ -114,3 +116,4 @@ def delete_message(actor: Profile, message_id) -> None:
     message.is_pinned = False
     db.session.flush()
     events.message_deleted(message.session_id, message.id)
+    webhooks.enqueue("message.deleted", message_payload(message))

@@ -8,6 +8,13 @@ broadcast; a rollback drops the queue. A payload may be a callable, evaluated
 after the commit so that it reads the committed state (e.g. the whole visible
 question list). State that does not live in the database (viewer counts, a socket
 taken out of a room) is emitted at once.
+
+Room events named in :data:`NUMBERED_EVENTS` (SPEC §16) are numbered: :func:`_queue` gives
+them the session's next ``seq`` and stores them in the event log
+(:mod:`plataforma.services.event_log`) in the transaction of the change, with their payload
+computed then (a callable is evaluated inside the transaction, after the ``seq`` is taken), and
+they are emitted with a second argument ``{sessionId, seq}``. A new room event is numbered by
+listing its name there; nothing else is needed.
 """
 
 from __future__ import annotations
@@ -20,12 +27,29 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plataforma.extensions import db, socketio
+from plataforma.services import event_log
 
 log = logging.getLogger(__name__)
 
 _KEY = "plataforma.pending_emits"
 
-Payload = dict | list | Callable[[], Any]
+Payload = dict | list | tuple | Callable[[], Any]
+
+# Room events numbered per session and kept for resume (SPEC §16). viewer_count, reactions and the
+# moderators-only events are not.
+NUMBERED_EVENTS = frozenset(
+    {
+        "new_message",
+        "message_pinned",
+        "message_deleted",
+        "questions_updated",
+        "poll_updated",
+        "products_updated",
+        "product_featured",
+        "stream_status",
+        "session_settings",
+    }
+)
 
 
 def session_room(session_id) -> str:
@@ -64,8 +88,7 @@ def poll_updated(session_id, poll: Callable[[], dict]) -> None:
 def stream_status(session_ids: Iterable, stream_id, event_id, status: str) -> None:
     """``stream_status`` to every session room of the stream's event: ``{streamId, eventId, status}``."""
     payload = {"streamId": str(stream_id), "eventId": str(event_id), "status": status}
-    for session_id in session_ids:
-        _queue(session_id, "stream_status", payload)
+    _queue_many(session_ids, "stream_status", payload)
 
 
 def products_updated(session_id, products: Callable[[], list]) -> None:
@@ -100,8 +123,26 @@ def session_unavailable(sid: str, session_id) -> None:
 
 
 def _queue(session_id, event: str, payload: Payload) -> None:
-    """Emit ``event`` to the session's room once the current transaction has committed."""
+    """Emit ``event`` to the session's room once the current transaction has committed (numbered
+    events: logged now, see the module docstring)."""
+    if event in NUMBERED_EVENTS:
+        _queue_many([session_id], event, payload)
+        return
     db.session.info.setdefault(_KEY, []).append((event, payload, session_room(session_id)))
+
+
+def _queue_many(session_ids: Iterable, event: str, payload: Payload) -> None:
+    """The same event to several session rooms; a numbered one costs two statements however many."""
+    session_ids = list(session_ids)
+    if event not in NUMBERED_EVENTS:
+        for session_id in session_ids:
+            _queue(session_id, event, payload)
+        return
+    seqs, data = event_log.record_many(session_ids, event, payload)
+    pending = db.session.info.setdefault(_KEY, [])
+    for session_id, seq in seqs.items():
+        # A tuple: python-socketio sends it as two arguments (data, meta).
+        pending.append((event, (data, {"sessionId": str(session_id), "seq": seq}), session_room(session_id)))
 
 
 def discard_pending() -> None:

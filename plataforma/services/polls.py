@@ -13,7 +13,7 @@ from plataforma.extensions import db
 from plataforma.limits import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, POLL_OPTION_MAX
 from plataforma.models import EventSession, Poll, PollOption, PollVote, Profile
 from plataforma.schemas.interaction import PollSchema
-from plataforma.services import events, parse_uuid
+from plataforma.services import events, parse_uuid, webhooks
 from plataforma.services.visibility import require_staff, visible_session
 from plataforma.values import as_uuid
 
@@ -82,6 +82,11 @@ def _queue_update(poll: Poll) -> None:
     events.poll_updated(poll.session_id, payload)
 
 
+def _announce(poll: Poll) -> None:
+    """``poll.opened`` / ``poll.closed`` webhooks (after the flush: the Poll with its counts)."""
+    webhooks.enqueue("poll.opened" if poll.is_active else "poll.closed", poll_payload(poll))
+
+
 # ---------------------------------------------------------------- reads
 
 
@@ -129,10 +134,13 @@ def _close_other_polls(session_id: uuid.UUID, keep_id: uuid.UUID | None) -> None
     query = sa.select(Poll).where(Poll.session_id == session_id, Poll.is_active.is_(True))
     if keep_id is not None:
         query = query.where(Poll.id != keep_id)
-    for other in db.session.scalars(query).all():
+    closed = db.session.scalars(query).all()
+    for other in closed:
         other.is_active = False
         _queue_update(other)
     db.session.flush()  # the deactivations reach the database before the activation
+    for other in closed:
+        _announce(other)
 
 
 def create_poll(actor: Profile, session_id, question: str, options: list[str], is_active: bool = False) -> Poll:
@@ -147,6 +155,8 @@ def create_poll(actor: Profile, session_id, question: str, options: list[str], i
     db.session.add(poll)
     db.session.flush()
     _queue_update(poll)
+    if poll.is_active:
+        _announce(poll)
     return poll
 
 
@@ -174,6 +184,7 @@ def set_poll_active(actor: Profile, poll_id, is_active: bool | None = None) -> P
         poll.is_active = target
         db.session.flush()
         _queue_update(poll)
+        _announce(poll)
     return poll
 
 

@@ -17,10 +17,11 @@ from plataforma.errors import Conflict, NotFound
 from plataforma.extensions import db
 from plataforma.models import Profile, Question, QuestionUpvote
 from plataforma.schemas.interaction import QuestionSchema
-from plataforma.services import events, parse_uuid
+from plataforma.services import events, parse_uuid, webhooks
 from plataforma.services.visibility import require_staff, visible_session
 
 questions_schema = QuestionSchema(many=True)
+question_schema = QuestionSchema()
 
 
 def _ordered(
@@ -74,6 +75,7 @@ def ask_question(actor: Profile, session_id, text: str) -> Question:
     db.session.add(question)
     db.session.flush()
     _queue_update(session.id)
+    webhooks.enqueue("question.created", question_schema.dump(question))
     return question
 
 
@@ -117,6 +119,8 @@ def _moderate(actor: Profile, question_id, attribute: str, value: bool) -> Quest
         setattr(question, attribute, value)
         db.session.flush()
         _queue_update(question.session_id)
+        if attribute == "is_answered" and value:
+            webhooks.enqueue("question.answered", question_schema.dump(question))
     return question
 
 

@@ -2,8 +2,8 @@
 
 Every change queues ``products_updated`` with the session's whole list (read after the
 commit, so every client converges on the committed state); a product becoming featured
-also queues ``product_featured``. The time each product spends featured is kept as spans
-(``product_feature_spans``) for analytics (§13).
+also queues ``product_featured`` and the ``product.featured`` webhook (SPEC §16). The time
+each product spends featured is kept as spans (``product_feature_spans``) for analytics (§13).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from plataforma.models import (
     utcnow,
 )
 from plataforma.schemas.commerce import SessionProductSchema
-from plataforma.services import events, parse_uuid
+from plataforma.services import events, parse_uuid, webhooks
 from plataforma.services.visibility import visible_session
 
 item_schema = SessionProductSchema()
@@ -108,6 +108,8 @@ def _queue_changes(item: SessionProduct, became_featured: bool) -> None:
             return item_schema.dump(db.session.get(SessionProduct, (session_id, product_id)))
 
         events.product_featured(session_id, featured_item)
+        # SPEC §16: the outbox row commits with the change; the SessionProduct as a moderator sees it.
+        webhooks.enqueue("product.featured", item_schema.dump(item))
 
 
 def attach_product(

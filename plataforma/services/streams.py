@@ -10,7 +10,8 @@ from sqlalchemy import Select, select
 from plataforma.errors import NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import Event, EventSession, Profile, Stream, StreamSource, StreamStatus, utcnow
-from plataforma.services import events, get_or_404, parse_uuid
+from plataforma.schemas.content import StreamSchema
+from plataforma.services import events, get_or_404, parse_uuid, webhooks
 from plataforma.services.content import apply_changes, require_admin
 from plataforma.services.visibility import published_events, visible_event
 
@@ -20,6 +21,8 @@ from plataforma.services.visibility import published_events, visible_event
 SOURCE_SCHEMES = {StreamSource.HLS: ("http://", "https://"), StreamSource.RTMP: ("rtmp://", "rtmps://")}
 YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
 AGORA_CHANNEL = re.compile(r"[A-Za-z0-9 !#$%&()+\-:;<=.>?@\[\]^_{|}~,]{1,64}")
+# Stream status -> webhook event (SPEC §11/§16); PAUSED joins with the stream lifecycle work.
+STREAM_WEBHOOKS = {StreamStatus.LIVE: "stream.started", StreamStatus.ENDED: "stream.ended"}
 SCRIPT_SCHEME = re.compile(r"(javascript|vbscript|data|file|blob):", re.IGNORECASE)
 
 
@@ -115,3 +118,7 @@ def _set_stream_status(stream: Stream, status: StreamStatus) -> None:
     stream.status = status
     session_ids = db.session.scalars(select(EventSession.id).where(EventSession.event_id == stream.event_id))
     events.stream_status(session_ids, stream.id, stream.event_id, status.value)
+    hook = STREAM_WEBHOOKS.get(status)
+    if hook:
+        db.session.flush()  # defaults (createdAt) filled in
+        webhooks.enqueue(hook, StreamSchema().dump(stream))

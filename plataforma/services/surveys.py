@@ -10,7 +10,8 @@ from plataforma.extensions import db
 from plataforma.limits import SURVEY_TEXT_MAX
 from plataforma.models import Profile, Survey, SurveyField, SurveyFieldType, SurveyResponse
 from plataforma.schemas.base import clean_text
-from plataforma.services import parse_uuid
+from plataforma.schemas.interaction import SurveyResponseSchema
+from plataforma.services import parse_uuid, webhooks
 from plataforma.services.visibility import require_admin, visible_session
 from plataforma.values import as_uuid
 
@@ -92,6 +93,7 @@ def respond_to_survey(actor: Profile, survey_id, responses: dict) -> SurveyRespo
             db.session.add(response)
     except IntegrityError:
         raise Conflict("You have already answered this survey.", code="already_responded") from None
+    webhooks.enqueue("survey.response_created", SurveyResponseSchema().dump(response))
     return response
 
 

@@ -85,6 +85,8 @@ class EmitRecorder:
         self.calls: list[tuple[str, object, str | None]] = []
 
     def __call__(self, event, data=None, *args, to=None, **kwargs):
+        if isinstance(data, tuple):  # a numbered room event: (data, {sessionId, seq}) (SPEC §16)
+            data = data[0]
         self.calls.append((event, data, to))
 
     def named(self, event: str) -> list[tuple[object, str | None]]:

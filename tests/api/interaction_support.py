@@ -26,7 +26,12 @@ MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
 
 class Emits(list):
-    """Socket.IO emits recorded as ``(event, data, room)`` tuples."""
+    """Socket.IO emits recorded as ``(event, data, room)`` tuples; ``meta``: (event, {sessionId, seq})
+    of the numbered ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.meta: list[tuple[str, dict]] = []
 
     def events(self) -> list[str]:
         return [event for event, _data, _room in self]
@@ -41,6 +46,9 @@ def record_emits(monkeypatch) -> Emits:
     emits = Emits()
 
     def emit(event, data=None, *args, to=None, room=None, **kwargs):
+        if isinstance(data, tuple):  # a numbered room event: (data, {sessionId, seq}) (SPEC §16)
+            data, meta = data
+            emits.meta.append((event, meta))
         emits.append((event, data, to or room))
 
     monkeypatch.setattr(socketio, "emit", emit)

@@ -22,6 +22,8 @@ UNIQUE_VIOLATION = "23505"
 NO_DATA_FOUND = "P0002"
 
 SERVER_ONLY_TABLES = {"credentials", "revoked_tokens", "alembic_version"}
+# SPEC §16: the event log and the webhook outbox are read through the API only.
+SERVER_ONLY_TABLES |= {"session_event_counters", "session_events", "webhooks", "webhook_deliveries"}
 
 
 @pytest.fixture

@@ -149,6 +149,8 @@ def emits(monkeypatch) -> Emits:
     recorded = Emits()
 
     def emit(event, data=None, *args, to=None, room=None, **kwargs):
+        if isinstance(data, tuple):  # a numbered room event: (data, {sessionId, seq}) (SPEC §16)
+            data = data[0]
         recorded.append((event, data, to or room))
 
     monkeypatch.setattr(socketio, "emit", emit)

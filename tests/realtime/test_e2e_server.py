@@ -59,7 +59,10 @@ def test_broadcast_room_isolation_and_viewer_counts(server, e2e_users, e2e_conte
     b = e2e_clients(server.url, bob.token)
     c = e2e_clients(server.url, carol.token)
 
-    assert a.call("join_session", {"sessionId": one}) == {"ok": True, "data": {"sessionId": one, "viewerCount": 1}}
+    assert a.call("join_session", {"sessionId": one}) == {
+        "ok": True,
+        "data": {"sessionId": one, "viewerCount": 1, "seq": 0},
+    }
     assert b.call("join_session", {"sessionId": one})["data"]["viewerCount"] == 2
     a.wait_for("viewer_count", lambda d: d == {"sessionId": one, "count": 2})
     assert c.call("join_session", {"sessionId": two})["data"]["viewerCount"] == 1

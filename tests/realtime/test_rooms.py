@@ -19,7 +19,7 @@ from tests.conftest import UserFactory
 def test_join_answers_the_viewer_count_and_tells_the_room(sio, attendee, make_user, live_session):
     first = sio(attendee)
     answer = first.ack("join_session", {"sessionId": live_session})
-    assert answer == {"ok": True, "data": {"sessionId": live_session, "viewerCount": 1}}
+    assert answer == {"ok": True, "data": {"sessionId": live_session, "viewerCount": 1, "seq": 0}}
     assert first.events("viewer_count") == [{"sessionId": live_session, "count": 1}]
 
     second = sio(make_user())

@@ -1,0 +1,125 @@
+"""The per-session event log (SPEC §16): numbered room events, kept for resume after reconnect.
+
+Every numbered room event gets the next ``seq`` of its session and is stored in the
+transaction of the change it reports. ``seq`` comes from one counter row per session,
+incremented with ``INSERT … ON CONFLICT DO UPDATE SET last_seq = last_seq + 1 RETURNING``:
+the row stays locked until the transaction ends, so concurrent writers to one session
+take turns (no gap: a rolled-back transaction gives its number back; no duplicate). The
+payload is computed *after* the counter is locked, so an event with a higher ``seq``
+always describes a state at least as recent as the one before it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from plataforma.extensions import db
+from plataforma.models import SessionEvent, SessionEventCounter, utcnow
+
+# What a join may replay; beyond it the client is told to resync.
+MAX_MISSED = 1000
+PRUNE_BATCH = 5000
+
+
+def _insert(dialect: str):
+    return (postgresql if dialect == "postgresql" else sqlite).insert(SessionEventCounter)
+
+
+def next_seqs(session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Allocate the next ``seq`` of each session in one statement; the counter rows stay locked
+    until the transaction ends (taken in id order, so two multi-session writers cannot deadlock)."""
+    ordered = sorted(set(session_ids))
+    statement = _insert(db.session.get_bind().dialect.name).values(
+        [{"session_id": session_id, "last_seq": 1} for session_id in ordered]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[SessionEventCounter.session_id],
+        set_={"last_seq": SessionEventCounter.last_seq + 1},
+    ).returning(SessionEventCounter.session_id, SessionEventCounter.last_seq)
+    return {session_id: int(seq) for session_id, seq in db.session.execute(statement).all()}
+
+
+def record(session_id, event: str, payload: Any | Callable[[], Any]) -> tuple[int, Any]:
+    """Number ``event`` and store it with its payload (a callable is evaluated now); returns (seq, data)."""
+    seqs, data = record_many([session_id], event, payload)
+    return next(iter(seqs.values())), data
+
+
+def record_many(session_ids, event: str, payload: Any | Callable[[], Any]) -> tuple[dict[uuid.UUID, int], Any]:
+    """One event with one payload for several sessions (``stream_status``): a statement for the
+    numbers and one for the rows, however many sessions. Returns ({session_id: seq}, data)."""
+    ids = [value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)) for value in session_ids]
+    if not ids:
+        return {}, None
+    db.session.flush()  # the change itself first: the payload reads it
+    seqs = next_seqs(ids)
+    data = payload() if callable(payload) else payload
+    now = utcnow()
+    rows = [
+        {"session_id": sid, "seq": seq, "event": event, "data": data, "created_at": now} for sid, seq in seqs.items()
+    ]
+    db.session.execute(sa.insert(SessionEvent), rows)
+    return seqs, data
+
+
+def latest_seq(session_id: uuid.UUID) -> int:
+    value = db.session.scalar(
+        sa.select(SessionEventCounter.last_seq).where(SessionEventCounter.session_id == session_id)
+    )
+    return int(value or 0)
+
+
+def events_after(session_id: uuid.UUID, after: int, limit: int) -> list[SessionEvent]:
+    query = (
+        sa.select(SessionEvent)
+        .where(SessionEvent.session_id == session_id, SessionEvent.seq > after)
+        .order_by(SessionEvent.seq)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def replay(session_id: uuid.UUID, after_seq: int | None) -> dict:
+    """What a (re)join answers: ``seq`` and, with ``after_seq``, ``missed`` or ``resync: true``.
+
+    ``missed`` is complete or absent: when more than :data:`MAX_MISSED` events were sent
+    since ``after_seq``, when some of them are no longer kept, or when ``after_seq`` is
+    ahead of the log (the client knows a history this server does not), ``resync`` is set.
+    """
+    latest = latest_seq(session_id)
+    if after_seq is None:
+        return {"seq": latest}
+    if not 0 <= latest - after_seq <= MAX_MISSED:
+        return {"seq": latest, "resync": True}
+    rows = events_after(session_id, after_seq, MAX_MISSED + 1)
+    seqs = [row.seq for row in rows]
+    # seq has no gaps, so a complete replay is exactly after_seq+1 .. the newest (which may be
+    # past ``latest`` when a change committed in between).
+    complete = seqs == list(range(after_seq + 1, after_seq + 1 + len(seqs))) and len(seqs) >= latest - after_seq
+    if not complete or len(seqs) > MAX_MISSED:
+        return {"seq": latest, "resync": True}
+    missed = [{"event": row.event, "data": row.data, "seq": row.seq} for row in rows]
+    return {"seq": seqs[-1] if seqs else latest, "missed": missed}
+
+
+def prune_batch(retention_hours: float) -> int:
+    """Delete up to :data:`PRUNE_BATCH` events older than the retention window; returns how many.
+
+    The caller commits and calls again while a full batch went."""
+    cutoff = utcnow() - timedelta(hours=retention_hours)
+    keys = db.session.execute(
+        sa.select(SessionEvent.session_id, SessionEvent.seq).where(SessionEvent.created_at < cutoff).limit(PRUNE_BATCH)
+    ).all()
+    if keys:
+        db.session.execute(
+            sa.delete(SessionEvent).where(
+                sa.tuple_(SessionEvent.session_id, SessionEvent.seq).in_([tuple(key) for key in keys])
+            )
+        )
+    return len(keys)
