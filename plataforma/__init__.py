@@ -96,8 +96,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# Responses under these carry tokens or private data: no cache (browser, proxy, CDN) may keep them.
+PRIVATE_PREFIXES = ("/api/auth/", "/api/profiles/")
+
+
 def _edge_headers(response):
     response.headers["Server"] = "plataforma"  # no framework or version
+    if request.path.startswith(PRIVATE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Flask-Limiter sends Retry-After on every limited response, from its own window; keep it
     # only on 429s, and there prefer the wait our own limit computed (chat flood control).

@@ -100,7 +100,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ROOM_RATE_LIMIT": os.environ.get("RATELIMIT_ROOM", "20 per 10 seconds"),  # join/leave per socket
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": "plataforma-limits",
+        # Redis down: Flask-Limiter counts in memory (and logs a warning) until it answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Sockets (SPEC §17): open sockets per user across processes; events per connection.
+        "MAX_SOCKETS_PER_USER": int(os.environ.get("MAX_SOCKETS_PER_USER", "10")),
+        "SOCKET_EVENT_BUDGET": os.environ.get("SOCKET_EVENT_BUDGET", "50 per 5 seconds"),
         # OpenAPI (flask-smorest)
         "API_TITLE": "Plataforma Live API",
         "API_VERSION": "1.0.0",
@@ -142,6 +147,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {"SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_STORAGE_URI": "memory://", "FAST_PASSWORD_HASH": True}
         )
     config.update(overrides)
+    # Rate-limit keys in Redis belong to the deployment, like its Socket.IO channel.
+    config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['SOCKETIO_CHANNEL']}:limits")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(config["SQLALCHEMY_DATABASE_URI"])

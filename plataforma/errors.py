@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -180,3 +181,9 @@ def register_error_handlers(app: Flask) -> None:
             log.debug("rollback after database failure failed", exc_info=True)
         log.error("Database unavailable: %s", error.orig)
         return _render(503, "service_unavailable", "The database is unavailable; retry shortly.")
+
+    @app.errorhandler(RedisError)
+    def handle_redis_down(error: RedisError):
+        db.session.rollback()
+        log.error("Redis unavailable on %s: %s", request.path, error)
+        return _render(503, "service_unavailable", "A backing service is unavailable; retry shortly.")

@@ -1,24 +1,33 @@
 """Chat flood control: at most ``CHAT_RATE_LIMIT`` messages per user per session.
 
 One moving window per (user, session), shared by the socket and REST paths and,
-with ``REDIS_URL`` set, by every server process.
+with ``REDIS_URL`` set, by every server process. While Redis does not answer, the
+count falls back to this process's memory (a warning is logged once per outage), as
+Flask-Limiter does for the REST limits: chat keeps working, each process counting
+on its own, and Redis is used again as soon as it answers.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 
 from flask import current_app
 from limits import parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from plataforma.errors import RateLimited
 
+log = logging.getLogger(__name__)
+
 _EXTENSION = "plataforma.flood"
 _lock = threading.Lock()
+_fallback = MovingWindowRateLimiter(storage_from_string("memory://"))
+_outage = {"logged": False}
 
 
 def _limiter():
@@ -33,8 +42,8 @@ def _limiter():
             return state[1], state[2]
         url = app.config.get("REDIS_URL")
         if url:
-            prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:chat"
-            storage = storage_from_string(url, key_prefix=prefix)
+            prefix = f"{app.config['RATELIMIT_KEY_PREFIX']}:chat"
+            storage = storage_from_string(url, key_prefix=prefix, wrap_exceptions=True)
         else:
             storage = storage_from_string("memory://")
         state = (spec, parse(spec), MovingWindowRateLimiter(storage))
@@ -46,8 +55,22 @@ def check_chat_rate(user_id, session_id) -> None:
     """Count one message; RateLimited (with ``retry_after`` seconds) when over the limit."""
     item, limiter = _limiter()
     keys = ("chat", str(session_id), str(user_id))
-    if limiter.hit(item, *keys):
+    try:
+        allowed = limiter.hit(item, *keys)
+        if _outage["logged"]:
+            _outage["logged"] = False
+            log.info("Chat flood control: Redis answers again")
+    except StorageError as exc:
+        if not _outage["logged"]:
+            _outage["logged"] = True
+            log.warning("Chat flood control: Redis unreachable, counting in memory: %s", exc)
+        limiter = _fallback
+        allowed = limiter.hit(item, *keys)
+    if allowed:
         return
-    reset_at = limiter.get_window_stats(item, *keys).reset_time
+    try:
+        reset_at = limiter.get_window_stats(item, *keys).reset_time
+    except StorageError:
+        reset_at = time.time() + item.get_expiry()
     retry_after = max(1, math.ceil(reset_at - time.time()))
     raise RateLimited(f"Too many messages; wait {retry_after} s before sending again.", retry_after=retry_after)
