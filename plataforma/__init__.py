@@ -14,6 +14,7 @@ from plataforma import extensions as ext
 from plataforma.api import init_app as init_api
 from plataforma.config import load_config
 from plataforma.moderator import bp as moderator_bp
+from plataforma.realtime import packets
 from plataforma.realtime.origins import origin_checker
 from plataforma.services import events, redis
 
@@ -126,6 +127,7 @@ def _init_socketio(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    packets.guard(ext.socketio.server)
 
 
 def _configure_logging(app: Flask) -> None:
