@@ -34,8 +34,21 @@ CSP = {
 }
 
 
+class PlataformaFlask(Flask):
+    def make_default_options_response(self):
+        """``Allow`` lists the methods of the route the path resolves to (as documented), not of
+        every rule that could match it (``/api/events/live`` is not ``/api/events/<event_id>``)."""
+        response = self.response_class()
+        if request.url_rule is not None:
+            path = request.url_rule.rule
+            for rule in self.url_map.iter_rules():
+                if rule.rule == path:
+                    response.allow.update(rule.methods or ())
+        return response
+
+
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(
+    app = PlataformaFlask(
         __name__,
         instance_relative_config=True,
         template_folder=os.path.join(ROOT, "templates"),

@@ -114,16 +114,33 @@ def _render(status: int, code: str, message: str, fields: dict | None = None, he
 
 
 def flatten_validation_messages(messages: dict) -> dict:
-    """webargs nests errors by location (``{"json": {...}, "query": {...}}``)."""
+    """webargs nests errors by location (``{"json": {...}, "query": {...}}``), marshmallow by
+    nested field and list index; the contract's ``fields`` maps a name to a list of messages,
+    so nested problems get dotted names (``options.1.text``)."""
     fields: dict = {}
     for location, errors in messages.items():
         if isinstance(errors, dict):
-            for name, problems in errors.items():
-                key = "body" if name == "_schema" else name
-                fields[key] = problems
+            _flatten_into(fields, errors, "")
         else:  # e.g. {"json": ["Invalid JSON body."]}
-            fields["body" if location in {"json", "form"} else location] = errors
+            fields["body" if location in {"json", "form"} else location] = _strings(errors)
     return fields
+
+
+def _flatten_into(fields: dict, errors: dict, prefix: str) -> None:
+    for name, problems in errors.items():
+        if name == "_schema":
+            key = prefix[:-1] or "body"
+        else:
+            key = f"{prefix}{name}"
+        if isinstance(problems, dict):
+            _flatten_into(fields, problems, key + ".")
+        else:
+            fields.setdefault(key, []).extend(_strings(problems))
+
+
+def _strings(problems) -> list[str]:
+    items = problems if isinstance(problems, list | tuple) else [problems]
+    return [str(item) for item in items]
 
 
 def http_error_response(error: HTTPException):

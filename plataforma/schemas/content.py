@@ -127,8 +127,8 @@ class StreamSchema(CamelSchema):
     source_type = Enum(StreamSource, required=True)
     source_url = OptionalText(max_length=1000)
     status = Enum(StreamStatus)
-    started_at = UTCDateTime(dump_only=True)
-    ended_at = UTCDateTime(dump_only=True)
+    started_at = UTCDateTime(dump_only=True, allow_none=True)  # null until it goes live / ends
+    ended_at = UTCDateTime(dump_only=True, allow_none=True)
 
 
 class StreamCreateSchema(StreamSchema):
