@@ -128,10 +128,7 @@ def flatten_validation_messages(messages: dict) -> dict:
 
 def _flatten_into(fields: dict, errors: dict, prefix: str) -> None:
     for name, problems in errors.items():
-        if name == "_schema":
-            key = prefix[:-1] or "body"
-        else:
-            key = f"{prefix}{name}"
+        key = (prefix[:-1] or "body") if name == "_schema" else f"{prefix}{name}"
         if isinstance(problems, dict):
             _flatten_into(fields, problems, key + ".")
         else:
