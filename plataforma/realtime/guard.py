@@ -183,13 +183,13 @@ def run_event(fn, schema: Schema | None, payload):
         _rollback()
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return fail("validation_error", "The request is invalid.", flatten_validation_messages({"json": messages}))
-    except OperationalError:
+    except OperationalError as exc:
         _rollback()
-        log.exception("Database unavailable in socket event")
+        log.error("Database unavailable in socket event: %s", exc.orig)
         return fail("service_unavailable", "The database is unavailable; retry shortly.")
-    except RedisError:
+    except RedisError as exc:
         _rollback()
-        log.exception("Redis unavailable in socket event")
+        log.error("Redis unavailable in socket event: %s", exc)
         return fail("service_unavailable", "A backing service is unavailable; retry shortly.")
     except Exception:
         _rollback()
