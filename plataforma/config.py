@@ -106,6 +106,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Sockets (SPEC §17): open sockets per user across processes; events per connection.
         "MAX_SOCKETS_PER_USER": int(os.environ.get("MAX_SOCKETS_PER_USER", "10")),
         "SOCKET_EVENT_BUDGET": os.environ.get("SOCKET_EVENT_BUDGET", "50 per 5 seconds"),
+        # A socket's user (profile, token revocation) is read again when a change is announced, or after this.
+        "ACTOR_CACHE_SECONDS": float(os.environ.get("ACTOR_CACHE_SECONDS", "30")),
         # OpenAPI (flask-smorest)
         "API_TITLE": "Plataforma Live API",
         "API_VERSION": "1.0.0",

@@ -16,17 +16,21 @@ import math
 import time
 from typing import NoReturn
 
+import sqlalchemy as sa
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError
 from limits import parse
 from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import make_transient_to_detached
 
 from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile
+from plataforma.realtime import actors
 from plataforma.realtime.connections import Connection, registry
+from plataforma.realtime.limits import BudgetExhausted, check_event_budget
 from plataforma.services import accounts, commit, tokens, visibility
 
 log = logging.getLogger(__name__)
@@ -97,18 +101,35 @@ def authenticate_connection(auth) -> Connection:
 
 
 def current_actor(conn: Connection) -> Profile:
-    """The connection's user, reloaded; SessionEnded if its token no longer holds."""
+    """The connection's user; SessionEnded if its token no longer holds.
+
+    The profile and the token's revocation are read again only when something that could change
+    them committed (``actors.generation()`` moved: a revocation, a role change, in any process)
+    or after ``ACTOR_CACHE_SECONDS`` (default 30 s, a safety net); routine events attach the
+    cached profile to their session without a query.
+    """
     if conn.closed:
         raise SessionEnded("The connection is closing.", code="unauthorized")
-    problem = tokens.still_good(conn.jti, conn.expires_at)
-    if problem == tokens.EXPIRED:
-        raise SessionEnded("The token has expired; reconnect with a fresh one.", code=problem)
-    if problem == tokens.REVOKED:
-        raise SessionEnded("The token has been revoked.", code=problem)
+    if tokens.is_expired(conn.expires_at):
+        raise SessionEnded("The token has expired; reconnect with a fresh one.", code=tokens.EXPIRED)
+    now, current = time.monotonic(), actors.generation()
+    fresh = now - conn.actor_loaded_at < current_app.config["ACTOR_CACHE_SECONDS"]
+    if conn.actor is not None and conn.actor_generation == current and fresh:
+        return db.session.merge(conn.actor, load=False)
+    if tokens.still_good(conn.jti, conn.expires_at) == tokens.REVOKED:
+        raise SessionEnded("The token has been revoked.", code=tokens.REVOKED)
     profile = db.session.get(Profile, conn.user_id)
     if profile is None:
         raise SessionEnded("The user no longer exists.", code="unauthorized")
+    conn.actor, conn.actor_loaded_at, conn.actor_generation = _detached_copy(profile), now, current
     return profile
+
+
+def _detached_copy(profile: Profile) -> Profile:
+    """A copy of ``profile``'s column values that no session owns (later commits cannot expire it)."""
+    copy = Profile(**{attr.key: getattr(profile, attr.key) for attr in sa.inspect(Profile).column_attrs})
+    make_transient_to_detached(copy)
+    return copy
 
 
 def check_room_rate(conn: Connection) -> None:
@@ -155,6 +176,18 @@ def disconnect_later(sid: str, delay: float = DISCONNECT_DELAY_SECONDS) -> None:
     socketio.start_background_task(run)
 
 
+def budget_refusal(conn: Connection) -> dict | None:
+    """The ack refusing an event past the connection's budget (None when it may run)."""
+    try:
+        check_event_budget(conn)
+    except BudgetExhausted as exc:
+        disconnect_later(conn.sid)
+        return fail(exc.code, exc.message)
+    except RateLimited as exc:
+        return fail(exc.code, exc.message)
+    return None
+
+
 def _rollback() -> None:
     try:
         db.session.rollback()
@@ -169,6 +202,9 @@ def run_event(fn, schema: Schema | None, payload):
         conn = registry().get(sid)
         if conn is None:
             raise Unauthorized("The connection is not authenticated.")
+        refused = budget_refusal(conn)  # before any database or Redis work
+        if refused is not None:
+            return refused
         actor = current_actor(conn)
         data = schema.load(payload) if schema is not None else payload
         return ok(fn(conn, actor, data))

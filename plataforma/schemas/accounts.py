@@ -59,7 +59,7 @@ class ProfileSchema(CamelSchema):
     company = OptionalText(max_length=120)
     title = OptionalText(max_length=120)
     status = Enum(UserStatus)
-    last_login_at = UTCDateTime(dump_only=True)
+    last_login_at = UTCDateTime(dump_only=True, allow_none=True)  # null until the first sign-in
     created_at = UTCDateTime(dump_only=True)
     updated_at = UTCDateTime(dump_only=True)
 
