@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from plataforma.models import Profile, RevokedToken
+from plataforma.services.redis import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _announce(session) -> None:
         app = current_app._get_current_object()
     except RuntimeError:  # no application (a script's own session)
         return
-    client = app.extensions.get("plataforma.redis")
+    client = redis_client(app)
     if client is None:
         return
     try:

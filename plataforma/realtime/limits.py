@@ -23,7 +23,7 @@ from limits import parse
 
 from plataforma.errors import RateLimited
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
-from plataforma.realtime.redis import redis_client
+from plataforma.services.redis import redis_client
 
 DISCONNECT_FACTOR = 4
 # A socket counts for this long unless its process renews it (several missed heartbeats).
