@@ -140,7 +140,7 @@ def _init_socketio(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-    packets.guard(ext.socketio.server)
+    packets.guard(ext.socketio.server, app)
 
 
 def _configure_logging(app: Flask) -> None:

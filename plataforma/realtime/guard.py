@@ -30,7 +30,6 @@ from plataforma.extensions import db, socketio
 from plataforma.models import Profile
 from plataforma.realtime import actors
 from plataforma.realtime.connections import Connection, registry
-from plataforma.realtime.limits import BudgetExhausted, check_event_budget
 from plataforma.services import accounts, commit, tokens, visibility
 
 log = logging.getLogger(__name__)
@@ -176,18 +175,6 @@ def disconnect_later(sid: str, delay: float = DISCONNECT_DELAY_SECONDS) -> None:
     socketio.start_background_task(run)
 
 
-def budget_refusal(conn: Connection) -> dict | None:
-    """The ack refusing an event past the connection's budget (None when it may run)."""
-    try:
-        check_event_budget(conn)
-    except BudgetExhausted as exc:
-        disconnect_later(conn.sid)
-        return fail(exc.code, exc.message)
-    except RateLimited as exc:
-        return fail(exc.code, exc.message)
-    return None
-
-
 def _rollback() -> None:
     try:
         db.session.rollback()
@@ -202,9 +189,6 @@ def run_event(fn, schema: Schema | None, payload):
         conn = registry().get(sid)
         if conn is None:
             raise Unauthorized("The connection is not authenticated.")
-        refused = budget_refusal(conn)  # before any database or Redis work
-        if refused is not None:
-            return refused
         actor = current_actor(conn)
         data = schema.load(payload) if schema is not None else payload
         return ok(fn(conn, actor, data))

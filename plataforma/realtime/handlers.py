@@ -20,7 +20,6 @@ from plataforma.realtime import housekeeping, limits, viewers
 from plataforma.realtime.connections import Connection, Joined, presence, registry
 from plataforma.realtime.guard import (
     authenticate_connection,
-    budget_refusal,
     check_room_rate,
     client_event,
     fail,
@@ -193,6 +192,4 @@ def vote_poll(conn: Connection, actor, data) -> dict:
 
 @socketio.on("*")
 def unknown_event(event, *_args):
-    conn = registry().get(request.sid)
-    refused = budget_refusal(conn) if conn is not None else None
-    return refused or fail("unknown_event", f"Unknown event {event!r}.")
+    return fail("unknown_event", f"Unknown event {event!r}.")

@@ -1,9 +1,11 @@
 """SPEC §17 socket limits: an event budget per connection and a cap on a user's open sockets.
 
 The budget (``SOCKET_EVENT_BUDGET``, default 50 per 5 s) is a moving window kept on the
-connection, in memory, and checked before anything touches the database or Redis: a flood
-from one socket costs a deque operation per event. A socket that goes on at more than
-``DISCONNECT_FACTOR`` times its budget within one window is disconnected.
+connection, in memory, and checked by ``packets`` as each packet is read, before a handler
+is even started (let alone the database or Redis): a flood from one socket costs a decode and
+a deque operation per event, and its refusals are acknowledged inline. A socket that goes on
+for more than ``DISCONNECT_FACTOR`` budgets' worth of refused events is disconnected, and the
+rest of what it already sent is dropped unread.
 
 The cap (``MAX_SOCKETS_PER_USER``, default 10) counts a user's open sockets across processes:
 with Redis, a sorted set per user whose members (socket ids) carry an expiry score that this
@@ -49,17 +51,17 @@ def hit(events: deque, spec: str, now: float | None = None) -> int | None:
     return None
 
 
-def check_event_budget(conn) -> None:
-    """RateLimited past ``SOCKET_EVENT_BUDGET``; BudgetExhausted far past it. No I/O."""
+def check_event_budget(conn, spec: str) -> None:
+    """RateLimited past the budget ``spec``; BudgetExhausted far past it. No I/O."""
     with conn.lock:
-        retry_after = hit(conn.events, current_app.config["SOCKET_EVENT_BUDGET"])
+        retry_after = hit(conn.events, spec)
         if retry_after is None:
             conn.refused = 0
             return
         conn.refused += 1
         refused = conn.refused
     message = f"Too many events on this connection; wait {retry_after} s."
-    if refused > DISCONNECT_FACTOR * _parse_limit(current_app.config["SOCKET_EVENT_BUDGET"]).amount:
+    if refused > DISCONNECT_FACTOR * _parse_limit(spec).amount:
         raise BudgetExhausted(message, retry_after=retry_after)
     raise RateLimited(message, retry_after=retry_after)
 
