@@ -14,7 +14,7 @@ from plataforma import extensions as ext
 from plataforma.api import init_app as init_api
 from plataforma.config import load_config
 from plataforma.moderator import bp as moderator_bp
-from plataforma.realtime import fanout, jsoncodec
+from plataforma.realtime import fanout, jsoncodec, packets
 from plataforma.realtime.origins import origin_checker
 from plataforma.services import events, redis
 
@@ -34,8 +34,21 @@ CSP = {
 }
 
 
+class PlataformaFlask(Flask):
+    def make_default_options_response(self):
+        """``Allow`` lists the methods of the route the path resolves to (as documented), not of
+        every rule that could match it (``/api/events/live`` is not ``/api/events/<event_id>``)."""
+        response = self.response_class()
+        if request.url_rule is not None:
+            path = request.url_rule.rule
+            for rule in self.url_map.iter_rules():
+                if rule.rule == path:
+                    response.allow.update(rule.methods or ())
+        return response
+
+
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(
+    app = PlataformaFlask(
         __name__,
         instance_relative_config=True,
         template_folder=os.path.join(ROOT, "templates"),
@@ -99,8 +112,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# Responses under these carry tokens or private data: no cache (browser, proxy, CDN) may keep them.
+PRIVATE_PREFIXES = ("/api/auth/", "/api/profiles/")
+
+
 def _edge_headers(response):
     response.headers["Server"] = "plataforma"  # no framework or version
+    if request.path.startswith(PRIVATE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Flask-Limiter sends Retry-After on every limited response, from its own window; keep it
     # only on 429s, and there prefer the wait our own limit computed (chat flood control).
@@ -124,6 +143,7 @@ def _init_socketio(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    packets.guard(ext.socketio.server, app)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -153,7 +153,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REACTION_RATE_LIMIT": os.environ.get("RATELIMIT_REACTION", "10 per second"),  # per user, all sessions
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": "plataforma-limits",
+        # Redis down: Flask-Limiter counts in memory (and logs a warning) until it answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Sockets (SPEC §17): open sockets per user across processes; events per connection.
+        "MAX_SOCKETS_PER_USER": int(os.environ.get("MAX_SOCKETS_PER_USER", "10")),
+        "SOCKET_EVENT_BUDGET": os.environ.get("SOCKET_EVENT_BUDGET", "50 per 5 seconds"),
+        # A socket's user (profile, token revocation) is read again when a change is announced, or after this.
+        "ACTOR_CACHE_SECONDS": float(os.environ.get("ACTOR_CACHE_SECONDS", "30")),
         # OpenAPI (flask-smorest)
         "API_TITLE": "Plataforma Live API",
         "API_VERSION": "1.0.0",
@@ -209,6 +216,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.update(overrides)
     if config["WEBHOOK_WORKER"] not in {"inline", "off"}:
         raise ConfigError(f"WEBHOOK_WORKER must be inline or off, not {config['WEBHOOK_WORKER']!r}")
+    # Rate-limit keys in Redis belong to the deployment, like its Socket.IO channel.
+    config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['SOCKETIO_CHANNEL']}:limits")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(config["SQLALCHEMY_DATABASE_URI"])

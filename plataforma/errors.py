@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -114,25 +115,30 @@ def _render(status: int, code: str, message: str, fields: dict | None = None, he
 
 
 def flatten_validation_messages(messages: dict) -> dict:
-    """webargs nests errors by location (``{"json": {...}, "query": {...}}``) and marshmallow by
-    field, list index and nested field; the contract's ``fields`` maps one name to a list of
-    messages, so nested problems get dotted names: ``options.1``, ``fields.0.question``."""
+    """webargs nests errors by location (``{"json": {...}, "query": {...}}``), marshmallow by
+    nested field and list index; the contract's ``fields`` maps a name to a list of messages,
+    so nested problems get dotted names (``options.1.text``)."""
     fields: dict = {}
     for location, errors in messages.items():
         if isinstance(errors, dict):
             _flatten_into(fields, errors, "")
         else:  # e.g. {"json": ["Invalid JSON body."]}
-            fields["body" if location in {"json", "form"} else location] = list(errors)
+            fields["body" if location in {"json", "form"} else location] = _strings(errors)
     return fields
 
 
 def _flatten_into(fields: dict, errors: dict, prefix: str) -> None:
     for name, problems in errors.items():
-        key = prefix + ("body" if name == "_schema" and not prefix else str(name))
+        key = (prefix[:-1] or "body") if name == "_schema" else f"{prefix}{name}"
         if isinstance(problems, dict):
             _flatten_into(fields, problems, key + ".")
         else:
-            fields.setdefault(key.removesuffix("._schema"), []).extend(problems)
+            fields.setdefault(key, []).extend(_strings(problems))
+
+
+def _strings(problems) -> list[str]:
+    items = problems if isinstance(problems, list | tuple) else [problems]
+    return [str(item) for item in items]
 
 
 def http_error_response(error: HTTPException):
@@ -190,3 +196,9 @@ def register_error_handlers(app: Flask) -> None:
             log.debug("rollback after database failure failed", exc_info=True)
         log.error("Database unavailable: %s", error.orig)
         return _render(503, "service_unavailable", "The database is unavailable; retry shortly.")
+
+    @app.errorhandler(RedisError)
+    def handle_redis_down(error: RedisError):
+        db.session.rollback()
+        log.error("Redis unavailable on %s: %s", request.path, error)
+        return _render(503, "service_unavailable", "A backing service is unavailable; retry shortly.")

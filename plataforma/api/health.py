@@ -48,14 +48,20 @@ def _redis_state() -> str:
 @blp.route("/health", methods=["GET"])
 @blp.route("/api/health", methods=["GET"])
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
+@blp.alt_response(503, schema=HealthSchema, description="The database, or Redis when configured, is unreachable")
 @blp.doc(security=[{}])
 def health():
-    """Readiness: 200 when the database answers, 503 when it does not."""
+    """Readiness: 200 when the database (and Redis, when configured) answer, 503 when one does not.
+
+    A node whose Redis is down cannot count viewers or reach the other processes' sockets:
+    the load balancer should send its traffic elsewhere until Redis answers again.
+    """
     database_ok = _database_ok()
+    redis_state = _redis_state()
+    ready = database_ok and redis_state != "down"
     body = {
-        "status": "ok" if database_ok else "unavailable",
+        "status": "ok" if ready else "unavailable",
         "database": "ok" if database_ok else "down",
-        "redis": _redis_state(),
+        "redis": redis_state,
     }
-    return body, (200 if database_ok else 503)
+    return body, (200 if ready else 503)

@@ -41,8 +41,13 @@ class Connection:
     closed: bool = False
     # Times of the recent join_session / leave_session events (flood control).
     room_events: deque = field(default_factory=deque)
-    # (monotonic time, ActorSnapshot) of the last database check, for events that accept a recent one.
-    actor_snapshot: tuple | None = None
+    # Times of the recent events of any kind (SOCKET_EVENT_BUDGET) and refusals in a row.
+    events: deque = field(default_factory=deque)
+    refused: int = 0
+    # The user's profile as last read (a detached copy) and when (see guard.current_actor).
+    actor: object | None = None
+    actor_loaded_at: float = 0.0
+    actor_generation: int = -1
 
     def is_expired(self, now: float | None = None) -> bool:
         return tokens.is_expired(self.expires_at, now)
@@ -68,6 +73,10 @@ class Registry:
     def pop(self, sid: str) -> Connection | None:
         with self._lock:
             return self._connections.pop(sid, None)
+
+    def count_user(self, user_id) -> int:
+        with self._lock:
+            return sum(1 for conn in self._connections.values() if conn.user_id == user_id)
 
     def all(self) -> list[Connection]:
         with self._lock:

@@ -14,20 +14,21 @@ import functools
 import logging
 import math
 import time
-import uuid
-from dataclasses import dataclass
 from typing import NoReturn
 
+import sqlalchemy as sa
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError
 from limits import parse
 from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import make_transient_to_detached
 
 from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
 from plataforma.extensions import db, socketio
-from plataforma.models import Profile, Role
+from plataforma.models import Profile
+from plataforma.realtime import actors
 from plataforma.realtime.connections import Connection, registry
 from plataforma.services import accounts, commit, tokens, visibility
 
@@ -99,50 +100,35 @@ def authenticate_connection(auth) -> Connection:
 
 
 def current_actor(conn: Connection) -> Profile:
-    """The connection's user, reloaded; SessionEnded if its token no longer holds."""
+    """The connection's user; SessionEnded if its token no longer holds.
+
+    The profile and the token's revocation are read again only when something that could change
+    them committed (``actors.generation()`` moved: a revocation, a role change, in any process)
+    or after ``ACTOR_CACHE_SECONDS`` (default 30 s, a safety net); routine events attach the
+    cached profile to their session without a query.
+    """
     if conn.closed:
         raise SessionEnded("The connection is closing.", code="unauthorized")
-    problem = tokens.still_good(conn.jti, conn.expires_at)
-    if problem == tokens.EXPIRED:
-        raise SessionEnded("The token has expired; reconnect with a fresh one.", code=problem)
-    if problem == tokens.REVOKED:
-        raise SessionEnded("The token has been revoked.", code=problem)
+    if tokens.is_expired(conn.expires_at):
+        raise SessionEnded("The token has expired; reconnect with a fresh one.", code=tokens.EXPIRED)
+    now, current = time.monotonic(), actors.generation()
+    fresh = now - conn.actor_loaded_at < current_app.config["ACTOR_CACHE_SECONDS"]
+    if conn.actor is not None and conn.actor_generation == current and fresh:
+        return db.session.merge(conn.actor, load=False)
+    if tokens.still_good(conn.jti, conn.expires_at) == tokens.REVOKED:
+        raise SessionEnded("The token has been revoked.", code=tokens.REVOKED)
     profile = db.session.get(Profile, conn.user_id)
     if profile is None:
         raise SessionEnded("The user no longer exists.", code="unauthorized")
+    conn.actor, conn.actor_loaded_at, conn.actor_generation = _detached_copy(profile), now, current
     return profile
 
 
-@dataclass(frozen=True)
-class ActorSnapshot:
-    """A connection's user as the database described it a moment ago: enough for high-rate events."""
-
-    id: uuid.UUID
-    role: Role
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role in (Role.MODERATOR, Role.ADMIN)
-
-
-def recent_actor(conn: Connection, max_age: float) -> ActorSnapshot:
-    """The connection's user, checked against the database (revocation, existence, role) at most every
-    ``max_age`` seconds; expiry and a closing connection are checked on every event."""
-    if conn.closed:
-        raise SessionEnded("The connection is closing.", code="unauthorized")
-    if conn.is_expired():
-        raise SessionEnded("The token has expired; reconnect with a fresh one.", code="token_expired")
-    now = time.monotonic()
-    snapshot = conn.actor_snapshot
-    if snapshot is None or now - snapshot[0] >= max_age:
-        profile = current_actor(conn)
-        snapshot = conn.actor_snapshot = (now, ActorSnapshot(id=profile.id, role=profile.role))
-        db.session.remove()
-    return snapshot[1]
+def _detached_copy(profile: Profile) -> Profile:
+    """A copy of ``profile``'s column values that no session owns (later commits cannot expire it)."""
+    copy = Profile(**{attr.key: getattr(profile, attr.key) for attr in sa.inspect(Profile).column_attrs})
+    make_transient_to_detached(copy)
+    return copy
 
 
 def check_room_rate(conn: Connection) -> None:
@@ -196,17 +182,14 @@ def _rollback() -> None:
         log.debug("rollback failed", exc_info=True)
 
 
-def run_event(fn, schema: Schema | None, payload, actor_max_age: float | None = None):
-    """Run one client event and return its acknowledgement; never raises.
-
-    ``actor_max_age``: the event accepts a user checked that many seconds ago (an ActorSnapshot),
-    not reloaded from the database for every event (reactions, thousands per second)."""
+def run_event(fn, schema: Schema | None, payload):
+    """Run one client event and return its acknowledgement; never raises."""
     sid = request.sid
     try:
         conn = registry().get(sid)
         if conn is None:
             raise Unauthorized("The connection is not authenticated.")
-        actor = current_actor(conn) if actor_max_age is None else recent_actor(conn, actor_max_age)
+        actor = current_actor(conn)
         data = schema.load(payload) if schema is not None else payload
         return ok(fn(conn, actor, data))
     except SessionEnded as exc:
@@ -220,13 +203,13 @@ def run_event(fn, schema: Schema | None, payload, actor_max_age: float | None = 
         _rollback()
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return fail("validation_error", "The request is invalid.", flatten_validation_messages({"json": messages}))
-    except OperationalError:
+    except OperationalError as exc:
         _rollback()
-        log.exception("Database unavailable in socket event")
+        log.error("Database unavailable in socket event: %s", exc.orig)
         return fail("service_unavailable", "The database is unavailable; retry shortly.")
-    except RedisError:
+    except RedisError as exc:
         _rollback()
-        log.exception("Redis unavailable in socket event")
+        log.error("Redis unavailable in socket event: %s", exc)
         return fail("service_unavailable", "A backing service is unavailable; retry shortly.")
     except Exception:
         _rollback()
@@ -236,13 +219,13 @@ def run_event(fn, schema: Schema | None, payload, actor_max_age: float | None = 
         db.session.remove()
 
 
-def client_event(name: str, schema: Schema | None = None, *, actor_max_age: float | None = None):
+def client_event(name: str, schema: Schema | None = None):
     """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``."""
 
     def decorator(fn):
         @functools.wraps(fn)
         def handler(payload=None, *_extra):
-            return run_event(fn, schema, payload, actor_max_age)
+            return run_event(fn, schema, payload)
 
         socketio.on_event(name, handler)
         return fn

@@ -11,10 +11,12 @@ import logging
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from redis.exceptions import RedisError
+from sqlalchemy.exc import OperationalError
 
 from plataforma.errors import Unauthorized
 from plataforma.extensions import db, socketio
-from plataforma.realtime import housekeeping, viewers
+from plataforma.realtime import housekeeping, limits, viewers
 from plataforma.realtime.connections import Connection, Joined, presence, registry
 from plataforma.realtime.guard import (
     authenticate_connection,
@@ -68,12 +70,16 @@ def connect(auth=None):
         return _reserved("connect")
     try:
         conn = authenticate_connection(auth)
+        if not limits.claim_socket(conn.user_id, conn.sid, registry().count_user(conn.user_id)):
+            message = "Too many open connections for this user; close one first."
+            raise ConnectionRefusedError(message, {"code": "too_many_connections", "message": message})
     except ConnectionRefusedError:
         raise
-    except Exception:  # never let a TypeError reach Flask-SocketIO's retry-without-args
-        log.exception("Socket connect failed")
+    except Exception as exc:  # never let a TypeError reach Flask-SocketIO's retry-without-args
+        log.error("Socket connect failed: %r", exc, exc_info=not isinstance(exc, OperationalError | RedisError))
         db.session.rollback()
-        raise ConnectionRefusedError("The server could not check the token.", {"code": "service_unavailable"}) from None
+        message = "The server could not check the token; retry shortly."
+        raise ConnectionRefusedError(message, {"code": "service_unavailable", "message": message}) from None
     finally:
         db.session.remove()
     if not registry().add(conn):  # never replace the record (joined rooms, visits) of a live sid
@@ -89,6 +95,10 @@ def disconnect(reason=None, *_extra):
     conn = registry().pop(request.sid)
     if conn is None:
         return None
+    try:
+        limits.release_socket(conn.user_id, conn.sid)
+    except RedisError as exc:  # its entry expires without the heartbeat
+        log.warning("Could not release socket %s in Redis: %s", conn.sid, exc)
     with conn.lock:
         conn.closed = True
         joined, conn.joined = list(conn.joined.values()), {}

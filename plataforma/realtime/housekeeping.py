@@ -32,6 +32,7 @@ from flask import current_app
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile, SessionView
 from plataforma.models.users import Role
+from plataforma.realtime import actors, limits
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import end_visits, leave_visits
@@ -55,6 +56,7 @@ def ensure_started(app) -> None:
             return
         app.extensions[_STARTED] = True
     socketio.start_background_task(_loop, app)
+    socketio.start_background_task(actors.listen, app)
 
 
 def _loop(app) -> None:
@@ -91,6 +93,7 @@ def run_once() -> dict:
 
 
 def heartbeat() -> list[str]:
+    limits.renew_sockets(registry().all())  # this process's sockets keep counting (MAX_SOCKETS_PER_USER)
     touched = presence().heartbeat()
     for session_id in touched:
         events.viewer_count(session_id, presence().count(session_id))

@@ -2,11 +2,15 @@
 (``REACTION_RATE_LIMIT`` per user).
 
 One moving window per key, shared by the socket and REST paths and, with ``REDIS_URL``
-set, by every server process.
+set, by every server process. While Redis does not answer, the count falls back to this
+process's memory (a warning is logged once per outage), as Flask-Limiter does for the REST
+limits: chat and reactions keep working, each process counting on its own, and Redis is used
+again as soon as it answers.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -14,14 +18,19 @@ from collections import deque
 
 from flask import current_app
 from limits import parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from plataforma.errors import RateLimited
 
+log = logging.getLogger(__name__)
+
 _EXTENSION = "plataforma.flood"
 _MEMORY = "plataforma.flood.memory"
 _lock = threading.Lock()
+_fallback = MovingWindowRateLimiter(storage_from_string("memory://"))
+_outage = {"logged": False}
 
 
 def _limiter(config_key: str):
@@ -35,8 +44,8 @@ def _limiter(config_key: str):
             if state is None:
                 url = app.config.get("REDIS_URL")
                 if url:
-                    prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX', 'plataforma-limits')}:flood"
-                    storage = storage_from_string(url, key_prefix=prefix)
+                    prefix = f"{app.config['RATELIMIT_KEY_PREFIX']}:chat"
+                    storage = storage_from_string(url, key_prefix=prefix, wrap_exceptions=True)
                 else:
                     storage = storage_from_string("memory://")
                 state = {"limiter": MovingWindowRateLimiter(storage), "items": {}}
@@ -49,9 +58,23 @@ def _limiter(config_key: str):
 
 def _hit(config_key: str, keys: tuple[str, ...], message: str) -> None:
     item, limiter = _limiter(config_key)
-    if limiter.hit(item, *keys):
+    try:
+        allowed = limiter.hit(item, *keys)
+        if _outage["logged"]:
+            _outage["logged"] = False
+            log.info("Flood control: Redis answers again")
+    except StorageError as exc:
+        if not _outage["logged"]:
+            _outage["logged"] = True
+            log.warning("Flood control: Redis unreachable, counting in memory: %s", exc)
+        limiter = _fallback
+        allowed = limiter.hit(item, *keys)
+    if allowed:
         return
-    reset_at = limiter.get_window_stats(item, *keys).reset_time
+    try:
+        reset_at = limiter.get_window_stats(item, *keys).reset_time
+    except StorageError:
+        reset_at = time.time() + item.get_expiry()
     retry_after = max(1, math.ceil(reset_at - time.time()))
     raise RateLimited(message.format(retry_after=retry_after), retry_after=retry_after)
 

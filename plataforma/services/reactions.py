@@ -116,7 +116,7 @@ def _visible_session_id(agg: Aggregator, actor, session_id) -> uuid.UUID:
 
 
 def record_reaction(actor, session_id, kind: str) -> None:
-    """Accept one reaction from ``actor`` (a Profile, or a socket's ActorSnapshot) in a session it may
+    """Accept one reaction from ``actor`` (a Profile; on a socket, the connection's cached one) in a session it may
     see (no join needed). Raises NotFound (session not visible) or RateLimited (``REACTION_RATE_LIMIT``
     per user). Nothing is written and nothing is broadcast here: see the module docstring.
     """

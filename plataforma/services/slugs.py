@@ -11,8 +11,10 @@ from sqlalchemy import or_, select
 from plataforma.extensions import db
 from plataforma.models import Event
 
-# Leaves room for a "-<n>" suffix inside the 220-character column.
+# Derived slugs, suffix included, stay within the documented 200 characters (SLUG_MAX).
 BASE_MAX = 200
+# Room kept for a "-<n>" suffix: the shared stem of a base and all its numbered variants.
+_SUFFIX_ROOM = 11
 # Path segments of /api/events that a slug must not shadow.
 RESERVED_SLUGS = frozenset({"live"})
 
@@ -34,12 +36,18 @@ def is_reserved(slug: str) -> bool:
     return True
 
 
+def _numbered(base: str, n: int) -> str:
+    suffix = f"-{n}"
+    return base[: BASE_MAX - len(suffix)].rstrip("-") + suffix
+
+
 def available_slug(base: str, *, exclude_id: uuid.UUID | None = None) -> str:
-    """``base`` if free, else ``base-2``, ``base-3``... (one query for the taken ones)."""
-    query = select(Event.slug).where(or_(Event.slug == base, Event.slug.like(base + "-%")))
+    """``base`` if free, else ``base-2``, ``base-3``... shortened to fit 200 characters (one query)."""
+    stem = base[: BASE_MAX - _SUFFIX_ROOM].rstrip("-")  # every candidate starts with it
+    query = select(Event.slug).where(or_(Event.slug == base, Event.slug.like(stem + "%")))
     if exclude_id is not None:
         query = query.where(Event.id != exclude_id)
     with db.session.no_autoflush:
         taken = set(db.session.scalars(query))
-    candidates = [base] + [f"{base}-{n}" for n in range(2, len(taken) + 3)]
+    candidates = [base] + [_numbered(base, n) for n in range(2, len(taken) + 3)]
     return next(c for c in candidates if c not in taken and not is_reserved(c))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
-from jwt import ExpiredSignatureError, PyJWTError
+from jwt import ExpiredSignatureError, MissingRequiredClaimError, PyJWTError
 from sqlalchemy.exc import IntegrityError
 
 from plataforma.errors import Unauthorized
@@ -70,7 +70,13 @@ def is_supabase(claims: dict) -> bool:
 
 
 def signing_key(claims: dict) -> str:
-    """The secret a token is verified with: the Supabase project's for its tokens, else ours."""
+    """The secret a token is verified with: the Supabase project's for its tokens, else ours.
+
+    Every decode asks for it, so it also refuses a token without a numeric ``exp`` (PyJWT checks
+    the expiry only when the claim is present; such a token would never expire)."""
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise MissingRequiredClaimError("exp")
     secret = current_app.config.get("SUPABASE_JWT_SECRET")
     if secret and is_supabase(claims):
         return secret

@@ -121,8 +121,10 @@ def test_create_inactive(client, admin, live_session):
 def test_create_rejects_bad_fields(client, admin, live_session, fields, problem):
     response = _create(client, admin.headers, live_session, fields=fields)
     assert response.status_code == 400
-    field_errors = response.get_json()["error"]["fields"]  # nested problems have dotted names
-    assert any(k == f"fields.0.{problem}" or k.startswith(f"fields.0.{problem}.") for k in field_errors), field_errors
+    field_errors = response.get_json()["error"]["fields"]
+    # Nested problems get dotted names (SPEC §4: name -> list of messages).
+    assert any(key == f"fields.0.{problem}" or key.startswith(f"fields.0.{problem}.") for key in field_errors)
+    assert all(isinstance(m, list) and all(isinstance(s, str) for s in m) for m in field_errors.values())
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -142,3 +143,9 @@ class Client:
     def close(self) -> None:
         if self.sio.connected:
             self.sio.disconnect()
+        # A connection the server dropped (killed, or disconnected for flooding) may keep its
+        # socket open until garbage collection, whose ResourceWarning then fails a later test.
+        for resource in (getattr(self.sio.eio, "ws", None), getattr(self.sio.eio, "http", None)):
+            if resource is not None:
+                with contextlib.suppress(Exception):  # already closed
+                    resource.close()

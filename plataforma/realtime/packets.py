@@ -1,0 +1,100 @@
+"""Every Socket.IO packet passes here first, inline in the connection's receive loop.
+
+* Malformed packets: python-socketio decoded each packet inside Engine.IO's message handler; one
+  whose JSON does not parse (``42garbage``) or nests too deep for the parser (arrays ≥ 1,000
+  levels: ``RecursionError``) raised there, Engine.IO logged a full traceback for it and kept the
+  socket open. Such a client is broken or hostile: one warning, and its connection is closed.
+* The event budget (SPEC §17, see ``limits``): an event past the connection's budget is refused
+  here, its ``rate_limited`` ack sent at once, without starting a handler (python-socketio starts a
+  green thread per event) and without any database or Redis work; far past it, the connection is
+  closed and whatever else it already sent is dropped unread.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from socketio import packet
+
+from plataforma.errors import RateLimited
+from plataforma.realtime.limits import BudgetExhausted, check_event_budget
+
+log = logging.getLogger(__name__)
+
+MALFORMED = (ValueError, RecursionError)
+
+
+def _refusal(code: str, message: str) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def guard(server, app) -> None:
+    """Route the Engine.IO messages of ``server`` (a ``socketio.Server``) through the guard.
+
+    The instance attribute is replaced too, so that Flask-SocketIO's test client (which calls
+    ``_handle_eio_message`` directly) goes the same way."""
+    dispatch = server._handle_eio_message
+    spec = app.config["SOCKET_EVENT_BUDGET"]
+    connections = app.extensions["plataforma.connections"]
+    dropping: set[str] = set()  # eio sids being closed for flooding
+
+    def on_message(eio_sid, data):
+        if eio_sid in dropping:
+            return None
+        if not isinstance(data, str) or not data.startswith(str(packet.EVENT)):
+            return _dispatch(dispatch, server, eio_sid, data)
+        try:
+            pkt = server.packet_class(encoded_packet=data)
+        except MALFORMED as exc:
+            return _malformed(server, eio_sid, exc)
+        namespace = pkt.namespace or "/"
+        sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
+        conn = connections.get(sid) if sid else None
+        if conn is not None:
+            try:
+                check_event_budget(conn, spec)
+            except BudgetExhausted as exc:
+                dropping.add(eio_sid)
+                _ack(server, eio_sid, pkt, _refusal(exc.code, exc.message))
+                log.warning("Socket %s far past its event budget; disconnecting", sid)
+                server.start_background_task(_close, server, eio_sid, dropping)
+                return None
+            except RateLimited as exc:
+                _ack(server, eio_sid, pkt, _refusal(exc.code, exc.message))
+                return None
+        return server._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+
+    server._handle_eio_message = on_message
+    server.eio.on("message", on_message)
+
+
+def _dispatch(dispatch, server, eio_sid, data):
+    try:
+        return dispatch(eio_sid, data)
+    except MALFORMED as exc:
+        return _malformed(server, eio_sid, exc)
+
+
+def _malformed(server, eio_sid, exc) -> None:
+    log.warning("Malformed Socket.IO packet (%s); closing the connection %s", type(exc).__name__, eio_sid)
+    server.start_background_task(_close, server, eio_sid)
+    return None
+
+
+def _ack(server, eio_sid, pkt, answer: dict) -> None:
+    if pkt.id is not None:
+        server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=pkt.namespace, data=[answer], id=pkt.id))
+
+
+def _close(server, eio_sid, dropping: set | None = None) -> None:
+    """Disconnect the Socket.IO session (the client is told), then drop the Engine.IO connection."""
+    try:
+        sid = server.manager.sid_from_eio_sid(eio_sid, "/")
+        if sid is not None:
+            server.disconnect(sid, namespace="/")
+        server.eio.disconnect(eio_sid)
+    except Exception:  # already gone
+        log.debug("Could not close %s", eio_sid, exc_info=True)
+    finally:
+        if dropping is not None:
+            dropping.discard(eio_sid)
