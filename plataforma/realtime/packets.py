@@ -45,6 +45,8 @@ def guard(server, app) -> None:
             return _dispatch(dispatch, server, eio_sid, data)
         try:
             pkt = server.packet_class(encoded_packet=data)
+            if not isinstance(pkt.data, list) or not pkt.data or not isinstance(pkt.data[0], str):
+                raise ValueError("an event packet must be a list that starts with the event's name")
         except MALFORMED as exc:
             return _malformed(server, eio_sid, exc)
         namespace = pkt.namespace or "/"

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from plataforma.models import Role, UserStatus
-from plataforma.schemas.base import CamelSchema, Enum, OptionalText, Text, UTCDateTime, ViewSchema
+from plataforma.schemas.base import OPTIONAL, CamelSchema, Enum, OptionalText, Text, UTCDateTime, ViewSchema
 
 
 class SignUpSchema(CamelSchema):
@@ -80,7 +80,7 @@ class ProfileSchema(ViewSchema):
     last_login_at = UTCDateTime(dump_only=True, allow_none=True)
     created_at = UTCDateTime(dump_only=True)
     updated_at = UTCDateTime(dump_only=True)
-    email = fields.String(dump_only=True)
+    email = fields.String(dump_only=True, metadata=OPTIONAL)  # the private view only
 
 
 class ProfileUpdateSchema(ProfileSchema):

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from plataforma.models import EventStatus
 from plataforma.schemas.base import CamelSchema, Enum, PaginationArgs, Text
-from plataforma.schemas.commerce import ProductSchema
+from plataforma.schemas.commerce import Money, ProductSchema
 from plataforma.schemas.content import EventSchema, EventSessionSchema
 
 PRICE_MAX = 1_000_000
@@ -17,8 +17,8 @@ class SearchArgs(PaginationArgs):
     type = fields.String(load_default="all", validate=validate.OneOf(("all", "events", "sessions", "products")))
     status = Enum(EventStatus)
     category = Text(min_length=1, max_length=100)
-    min_price = fields.Decimal(places=2, validate=validate.Range(min=0, max=PRICE_MAX))
-    max_price = fields.Decimal(places=2, validate=validate.Range(min=0, max=PRICE_MAX))
+    min_price = Money()  # as the catalogue's filters: a decimal string or number, 0..1000000
+    max_price = Money()
     in_stock = fields.Boolean(truthy={"true"}, falsy={"false"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 

@@ -108,7 +108,8 @@ class RawSocketIO:
 
 @pytest.fixture(scope="module")
 def plain_server(database_url):
-    server = Server(database_url, RATELIMIT_CHAT="1000 per 5 seconds").start()
+    # One sender sends more than the chat limit and the per-socket event budget (SPEC §17) allow.
+    server = Server(database_url, RATELIMIT_CHAT="1000 per 5 seconds", SOCKET_EVENT_BUDGET="1000 per 5 seconds").start()
     yield server
     server.stop()
 

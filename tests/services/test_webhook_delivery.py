@@ -102,16 +102,20 @@ def test_backoff_schedule_then_failed(lenient):
     with Receiver(statuses=[503] * 10) as receiver:
         _hook(lenient, receiver.url)
         delivery_id = _enqueue(lenient)
-        waits = []
+        waits = []  # (shortest, longest) delay the schedule can have used: the attempt itself takes time
         for _ in range(6):
             before = utcnow()
             assert len(worker.run_once(lenient)) == 1
+            after = utcnow()
             row = _row(lenient, delivery_id)
             if row.next_attempt_at is not None:
-                waits.append(round((row.next_attempt_at.replace(tzinfo=before.tzinfo) - before).total_seconds()))
+                due = row.next_attempt_at.replace(tzinfo=before.tzinfo)
+                waits.append(((due - after).total_seconds(), (due - before).total_seconds()))
                 _make_due(lenient, delivery_id)
         receiver.wait(6)
-    assert waits == [5, 30, 120, 600, 1800]
+    assert len(waits) == 5
+    for expected, (shortest, longest) in zip([5, 30, 120, 600, 1800], waits, strict=True):
+        assert shortest - 0.01 <= expected <= longest + 0.01, (expected, shortest, longest)
     final = _row(lenient, delivery_id)
     assert (final.status, final.attempts, final.attempts_left, final.next_attempt_at) == ("failed", 6, 0, None)
     assert worker.run_once(lenient) == []
