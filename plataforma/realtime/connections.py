@@ -48,6 +48,8 @@ class Connection:
     actor: object | None = None
     actor_loaded_at: float = 0.0
     actor_generation: int = -1
+    # Events read but not yet handled, handled one at a time (``packets.Inbox``, made on first use).
+    inbox: object | None = None
 
     def is_expired(self, now: float | None = None) -> bool:
         return tokens.is_expired(self.expires_at, now)

@@ -31,6 +31,7 @@ fan-out manager ``write_many``.
 
 from __future__ import annotations
 
+import socket
 import time
 
 from engineio.async_drivers import eventlet as _engineio_eventlet
@@ -80,6 +81,15 @@ class LeanHttpProtocol(_wsgi.HttpProtocol):
 
     rbufsize = 2048
     wbufsize = 1024
+
+    def setup(self):
+        """Also turn Nagle's algorithm off (as Node's HTTP server does): an ack written right after a
+        broadcast frame otherwise waited for the client's delayed ACK of that frame, ~40 ms."""
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):  # not a TCP socket (a UNIX socket in a test)
+            pass
 
 
 def write_many(server, eio_sids, pkt) -> None:

@@ -8,11 +8,19 @@
   here, its ``rate_limited`` ack sent at once, without starting a handler (python-socketio starts a
   green thread per event) and without any database or Redis work; far past it, the connection is
   closed and whatever else it already sent is dropped unread.
+* One connection, one handler at a time: python-socketio starts a green thread per event, so a
+  burst of in-budget events from one socket ran as fifty handlers at once and everybody else's
+  requests queued behind all of them (a 3,000-event flood held another user's GET for ~250 ms).
+  Each connection's events now go through an ``Inbox`` drained by one green thread, in order, as
+  a Node server runs a socket's handlers; other connections and HTTP requests interleave with it,
+  also while a burst is being read and refused (the receive loop yields between packets).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 
 from socketio import packet
 
@@ -39,6 +47,10 @@ def guard(server, app) -> None:
     dropping: set[str] = set()  # eio sids being closed for flooding
 
     def on_message(eio_sid, data):
+        if server.async_handlers:
+            # Let the others run between two packets: the receive loop does not yield while the
+            # socket's buffer still holds frames, so a burst was read, parsed and refused in one go.
+            server.sleep(0)
         if eio_sid in dropping:
             return None
         if not isinstance(data, str) or not data.startswith(str(packet.EVENT)):
@@ -64,10 +76,58 @@ def guard(server, app) -> None:
             except RateLimited as exc:
                 _ack(server, eio_sid, pkt, _refusal(exc.code, exc.message))
                 return None
-        return server._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        if conn is None or not server.async_handlers:  # not connected yet, or the test client (inline)
+            return server._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        if conn.inbox is None:
+            conn.inbox = Inbox()
+        if conn.inbox.put((pkt.namespace, pkt.id, pkt.data)):
+            server.start_background_task(_drain, server, eio_sid, conn.inbox, dropping)
+        return None
 
     server._handle_eio_message = on_message
     server.eio.on("message", on_message)
+
+
+class Inbox:
+    """A connection's events not yet handled, and whether a green thread is handling them."""
+
+    __slots__ = ("lock", "events", "busy")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.events: deque = deque()
+        self.busy = False
+
+    def put(self, event) -> bool:
+        """Queue ``event``; True when the caller must start the handler."""
+        with self.lock:
+            self.events.append(event)
+            start, self.busy = not self.busy, True
+            return start
+
+    def take(self):
+        """The next event, or None (and the handler ends) when there is none."""
+        with self.lock:
+            if self.events:
+                return self.events.popleft()
+            self.busy = False
+            return None
+
+
+def _drain(server, eio_sid, inbox: Inbox, dropping: set) -> None:
+    """Handle a connection's events one after another (python-socketio's ``_handle_event``, inline)."""
+    while (event := inbox.take()) is not None:
+        if eio_sid in dropping:
+            continue
+        namespace, pkt_id, data = event
+        namespace = namespace or "/"
+        sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is None or not server.manager.is_connected(sid, namespace):
+            continue
+        try:
+            server._handle_event_internal(server, sid, eio_sid, data, namespace, pkt_id)
+        except Exception:  # a handler's own errors are answered by the guard; never lose the queue
+            log.exception("Socket.IO event %r failed", data[0] if data else None)
 
 
 def _dispatch(dispatch, server, eio_sid, data):

@@ -169,3 +169,27 @@ def test_a_slow_query_does_not_stall_other_clients(server, is_postgres, e2e_app,
     assert answer["ok"] is True
     assert slept.wait(WAIT)
     assert order == ["message", "slow"]
+
+
+def test_one_sockets_events_are_handled_one_at_a_time_in_order(server, is_postgres, e2e_users, e2e_content, e2e_clients):
+    """A connection's handlers run one after another (as Node runs a socket's), so a burst from one
+    socket occupies one green thread, not fifty; its acks come back in the order it sent."""
+    if not is_postgres:
+        pytest.skip("pg_sleep needs PostgreSQL (set TEST_DATABASE_URL)")
+    session_id = e2e_content.session()
+    client = e2e_clients(server.url, e2e_users().token)
+    order: list[str] = []
+    done = threading.Event()
+
+    def on_slept(answer):
+        order.append("slow")
+
+    def on_joined(answer):
+        assert answer["ok"] is True
+        order.append("join")
+        done.set()
+
+    client.sio.emit("debug_slow_query", {"seconds": 0.5}, callback=on_slept)
+    client.sio.emit("join_session", {"sessionId": session_id}, callback=on_joined)
+    assert done.wait(WAIT)
+    assert order == ["slow", "join"]

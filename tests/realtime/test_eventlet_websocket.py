@@ -213,3 +213,23 @@ def test_deflate_members_share_one_compressed_frame(monkeypatch):
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["m","' + "y" * 300 + '"]'))
     assert len({fd.wire for fd in fds}) == 1 and fds[0].wire[0] == 0xC1
     assert eventlet_websocket.frames.misses == 1
+
+
+def test_connections_turn_nagle_off():
+    """Without TCP_NODELAY an ack written right after a broadcast frame waited ~40 ms for the
+    client's delayed ACK (seen in benchmarks/flood.py's socket probes)."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    try:
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        protocol = eventlet_websocket.LeanHttpProtocol.__new__(eventlet_websocket.LeanHttpProtocol)
+        protocol.request = accepted
+        protocol.setup()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert protocol.rfile.raw is not None  # the small buffers are still made
+    finally:
+        for sock in (client, accepted, listener):
+            sock.close()
