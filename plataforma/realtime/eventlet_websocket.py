@@ -31,6 +31,7 @@ fan-out manager ``write_many``.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 
@@ -86,10 +87,8 @@ class LeanHttpProtocol(_wsgi.HttpProtocol):
         """Also turn Nagle's algorithm off (as Node's HTTP server does): an ack written right after a
         broadcast frame otherwise waited for the client's delayed ACK of that frame, ~40 ms."""
         super().setup()
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # not a TCP socket (a UNIX socket)
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except (OSError, AttributeError):  # not a TCP socket (a UNIX socket in a test)
-            pass
 
 
 def write_many(server, eio_sids, pkt) -> None:

@@ -171,7 +171,9 @@ def test_a_slow_query_does_not_stall_other_clients(server, is_postgres, e2e_app,
     assert order == ["message", "slow"]
 
 
-def test_one_sockets_events_are_handled_one_at_a_time_in_order(server, is_postgres, e2e_users, e2e_content, e2e_clients):
+def test_one_sockets_events_are_handled_one_at_a_time_in_order(
+    server, is_postgres, e2e_users, e2e_content, e2e_clients
+):
     """A connection's handlers run one after another (as Node runs a socket's), so a burst from one
     socket occupies one green thread, not fifty; its acks come back in the order it sent."""
     if not is_postgres:
