@@ -48,8 +48,27 @@ class Connection:
     actor: object | None = None
     actor_loaded_at: float = 0.0
     actor_generation: int = -1
-    # Events read but not yet handled, handled one at a time (``packets.Inbox``, made on first use).
-    inbox: object | None = None
+    # Events read but not yet handled (only while there are some: memory per idle socket counts),
+    # and whether a green thread is handling them, one at a time (see ``packets``).
+    inbox: deque | None = None
+    handling: bool = False
+
+    def queue_event(self, event) -> bool:
+        """Queue an event read from the socket; True when the caller must start the handler."""
+        with self.lock:
+            if self.inbox is None:
+                self.inbox = deque()
+            self.inbox.append(event)
+            start, self.handling = not self.handling, True
+            return start
+
+    def next_event(self):
+        """The next queued event, or None (and the handler ends) when there is none."""
+        with self.lock:
+            if self.inbox:
+                return self.inbox.popleft()
+            self.inbox, self.handling = None, False
+            return None
 
     def is_expired(self, now: float | None = None) -> bool:
         return tokens.is_expired(self.expires_at, now)

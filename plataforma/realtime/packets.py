@@ -11,7 +11,7 @@
 * One connection, one handler at a time: python-socketio starts a green thread per event, so a
   burst of in-budget events from one socket ran as fifty handlers at once and everybody else's
   requests queued behind all of them (a 3,000-event flood held another user's GET for ~250 ms).
-  Each connection's events now go through an ``Inbox`` drained by one green thread, in order, as
+  Each connection's events now wait in its ``inbox``, drained by one green thread, in order, as
   a Node server runs a socket's handlers; other connections and HTTP requests interleave with it,
   also while a burst is being read and refused (the receive loop yields between packets).
 """
@@ -19,8 +19,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
 
 from socketio import packet
 
@@ -78,45 +76,17 @@ def guard(server, app) -> None:
                 return None
         if conn is None or not server.async_handlers:  # not connected yet, or the test client (inline)
             return server._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
-        if conn.inbox is None:
-            conn.inbox = Inbox()
-        if conn.inbox.put((pkt.namespace, pkt.id, pkt.data)):
-            server.start_background_task(_drain, server, eio_sid, conn.inbox, dropping)
+        if conn.queue_event((pkt.namespace, pkt.id, pkt.data)):
+            server.start_background_task(_drain, server, eio_sid, conn, dropping)
         return None
 
     server._handle_eio_message = on_message
     server.eio.on("message", on_message)
 
 
-class Inbox:
-    """A connection's events not yet handled, and whether a green thread is handling them."""
-
-    __slots__ = ("lock", "events", "busy")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.events: deque = deque()
-        self.busy = False
-
-    def put(self, event) -> bool:
-        """Queue ``event``; True when the caller must start the handler."""
-        with self.lock:
-            self.events.append(event)
-            start, self.busy = not self.busy, True
-            return start
-
-    def take(self):
-        """The next event, or None (and the handler ends) when there is none."""
-        with self.lock:
-            if self.events:
-                return self.events.popleft()
-            self.busy = False
-            return None
-
-
-def _drain(server, eio_sid, inbox: Inbox, dropping: set) -> None:
+def _drain(server, eio_sid, conn, dropping: set) -> None:
     """Handle a connection's events one after another (python-socketio's ``_handle_event``, inline)."""
-    while (event := inbox.take()) is not None:
+    while (event := conn.next_event()) is not None:
         if eio_sid in dropping:
             continue
         namespace, pkt_id, data = event

@@ -104,3 +104,17 @@ def test_a_role_change_reaches_the_cached_actor_at_the_next_event(app, sio, mode
         from plataforma.realtime.guard import current_actor
 
         assert current_actor(conn).role == Role.ATTENDEE
+
+
+def test_a_connections_inbox_hands_out_events_in_order_and_is_dropped_when_empty():
+    import uuid
+
+    from plataforma.realtime.connections import Connection
+
+    conn = Connection(sid="s", user_id=uuid.uuid4(), jti=None, expires_at=None)
+    assert conn.queue_event("first") is True  # nobody is handling: the caller starts a handler
+    assert conn.queue_event("second") is False  # the running handler will take it
+    assert [conn.next_event(), conn.next_event()] == ["first", "second"]
+    assert conn.next_event() is None
+    assert conn.inbox is None and conn.handling is False  # an idle socket keeps no queue
+    assert conn.queue_event("third") is True
