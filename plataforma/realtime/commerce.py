@@ -14,7 +14,7 @@ reaction_schema = ReactionSchema()
 # the session's visibility is cached by the reactions service.
 
 
-@client_event("send_reaction", reaction_schema, guests=True)
+@client_event("send_reaction", reaction_schema)
 def send_reaction(conn: Connection, actor, data) -> dict:
     """As POST /api/reactions (same rules, no join needed); nothing is stored or broadcast per reaction."""
     reactions.record_reaction(actor, data["session_id"], data["type"])

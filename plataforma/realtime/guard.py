@@ -37,6 +37,7 @@ from plataforma.extensions import db, socketio
 from plataforma.models import Guest, Profile
 from plataforma.realtime import actors
 from plataforma.realtime.connections import Connection, registry
+from plataforma.schemas import socket as socket_contract
 from plataforma.services import accounts, commit, tokens, visibility
 
 log = logging.getLogger(__name__)
@@ -241,9 +242,11 @@ def run_event(fn, schema: Schema | None, payload, guests: bool = False):
         db.session.remove()
 
 
-def client_event(name: str, schema: Schema | None = None, *, guests: bool = False):
-    """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``; only
-    events registered with ``guests=True`` (SPEC §12's allow-list) accept a guest's socket."""
+def client_event(name: str, schema: Schema | None = None):
+    """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``; a guest's
+    socket may send it only when the socket contract says so (``CLIENT_EVENTS[name].guests``, SPEC §12)."""
+    spec = socket_contract.CLIENT_EVENTS.get(name)
+    guests = bool(spec and spec.guests)
 
     def decorator(fn):
         @functools.wraps(fn)

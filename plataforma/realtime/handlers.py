@@ -115,7 +115,7 @@ def _still_open(conn: Connection) -> None:
         raise Unauthorized("The connection is closing.")
 
 
-@client_event("join_session", join_session_schema, guests=True)
+@client_event("join_session", join_session_schema)
 def join_session(conn: Connection, actor, data) -> dict:
     """Join the session's room; the ack carries the viewer count, the latest ``seq`` and, with
     ``afterSeq``, what the room was sent since (``missed``) or ``resync: true`` (SPEC §16)."""
@@ -148,7 +148,7 @@ def join_session(conn: Connection, actor, data) -> dict:
     return {"sessionId": str(session_id), "viewerCount": count} | replay
 
 
-@client_event("leave_session", session_ref_schema, guests=True)
+@client_event("leave_session", session_ref_schema)
 def leave_session(conn: Connection, actor, data) -> dict:
     """Leave the session's room; leaving a session not joined (or twice) is harmless."""
     session_id = data["session_id"]
