@@ -108,4 +108,5 @@ def end_stream(stream_id):
 @blp.alt_response(503, description="`rtc_not_configured`: AGORA_APP_ID / AGORA_APP_CERTIFICATE missing")
 def rtc_token(data, stream_id):
     """An Agora AccessToken2 for the stream's channel: `subscriber` (default; guests too) or `publisher` (staff)."""
-    return rtc.issue_token(current_user, stream_id, (data or {}).get("role", "subscriber"))
+    token = rtc.issue_token(current_user, stream_id, (data or {}).get("role", "subscriber"))
+    return token, {"Cache-Control": "no-store"}  # a credential: no cache may keep it

@@ -176,6 +176,7 @@ def test_a_subscriber_token_decodes_to_the_channel_uid_join_and_expiry(client, a
     response = _ask(client, attendee.headers, stream)
     after = int(time.time())
     assert response.status_code == 200, response.get_json()
+    assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
     assert list(body) == ["appId", "channel", "uid", "role", "token", "expiresAt"]
     assert (body["appId"], body["channel"], body["role"]) == (APP_ID, "stage:main", "subscriber")
