@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_jwt_extended import decode_token
 
 from plataforma.extensions import db
-from plataforma.models import Event, ProductClick, Profile
+from plataforma.models import Event, ProductClick, Profile, ProjectStatus
 from tests.api.content_helpers import error_code
 from tests.api.test_rtc_tokens import APP_ID, CERTIFICATE, decode
 from tests.guest_support import expired_guest_token, guest_headers, guest_session, place
@@ -78,7 +78,7 @@ def test_guests_only_for_events_that_allow_them(app, client, admin, moderator, a
 def test_no_guests_in_a_draft_project(app, client, world):
     with app.app_context():
         event = db.session.get(Event, uuid.UUID(world["own"].event))
-        event.project.status = "DRAFT"
+        event.project.status = ProjectStatus.DRAFT
         db.session.commit()
     assert client.post("/api/auth/guest", json={"eventId": world["own"].event}).status_code == 404
 
@@ -89,7 +89,7 @@ def test_guest_body_is_validated(client, body):
     assert response.status_code == 400 and error_code(response) == "validation_error"
 
 
-def test_guest_creation_is_rate_limited_like_auth(make_app, client):
+def test_guest_creation_is_rate_limited_like_auth(make_app):
     app = make_app(AUTH_RATE_LIMIT="2 per minute")
     limited = app.test_client()
     codes = [limited.post("/api/auth/guest", json={"eventId": str(uuid.uuid4())}).status_code for _ in range(3)]

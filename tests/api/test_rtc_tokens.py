@@ -148,18 +148,14 @@ def test_fresh_salts():
 
 
 @pytest.fixture
-def agora_app(make_app):
+def app(make_app):
+    """Every fixture of these tests (client, users) on an app with Agora configured."""
     return make_app(AGORA_APP_ID=APP_ID, AGORA_APP_CERTIFICATE=CERTIFICATE)
 
 
 @pytest.fixture
-def client(agora_app):
-    return agora_app.test_client()
-
-
-@pytest.fixture
-def rows(agora_app):
-    return Rows(agora_app)
+def rows(app):
+    return Rows(app)
 
 
 @pytest.fixture
