@@ -6,7 +6,10 @@ Same set-up as test_browser.py (its fixtures are reused): Debian's Chromium, ski
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -94,3 +97,5 @@ def test_a_moderator_starts_pauses_and_ends_the_stream_in_the_browser(chromium, 
     finally:
         attendee.close()
     assert (tmp_path / "stream-panel.png").stat().st_size > 2_000
+    if os.environ.get("MODERATOR_SCREENSHOT_DIR"):  # handy for looking at the picture
+        shutil.copy(tmp_path / "stream-panel.png", Path(os.environ["MODERATOR_SCREENSHOT_DIR"]))
