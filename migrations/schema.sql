@@ -310,6 +310,7 @@ CREATE TABLE public.events (
     tags jsonb,
     search_title text,
     search_text text,
+    allow_guests boolean DEFAULT false NOT NULL,
     CONSTRAINT ck_events_event_status CHECK (((status)::text = ANY ((ARRAY['SCHEDULED'::character varying, 'LIVE'::character varying, 'ENDED'::character varying])::text[])))
 );
 
@@ -560,10 +561,12 @@ CREATE TABLE public.session_products (
 
 CREATE TABLE public.session_views (
     session_id uuid NOT NULL,
-    user_id uuid NOT NULL,
+    user_id uuid,
     joined_at timestamp with time zone NOT NULL,
     left_at timestamp with time zone,
-    id uuid NOT NULL
+    id uuid NOT NULL,
+    guest_id uuid,
+    CONSTRAINT ck_session_views_one_viewer CHECK (((user_id IS NULL) <> (guest_id IS NULL)))
 );
 
 --
@@ -581,7 +584,7 @@ CREATE TABLE public.streams (
     updated_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone NOT NULL,
     CONSTRAINT ck_streams_stream_source CHECK (((source_type)::text = ANY ((ARRAY['YOUTUBE'::character varying, 'RTMP'::character varying, 'HLS'::character varying, 'AGORA'::character varying])::text[]))),
-    CONSTRAINT ck_streams_stream_status CHECK (((status)::text = ANY ((ARRAY['IDLE'::character varying, 'LIVE'::character varying, 'ENDED'::character varying])::text[])))
+    CONSTRAINT ck_streams_stream_status CHECK (((status)::text = ANY ((ARRAY['IDLE'::character varying, 'LIVE'::character varying, 'PAUSED'::character varying, 'ENDED'::character varying])::text[])))
 );
 
 --

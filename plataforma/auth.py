@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
-from plataforma.errors import Forbidden, _render
+from plataforma.errors import Forbidden, GuestNotAllowed, _render
 from plataforma.extensions import jwt
 from plataforma.models import Role
 from plataforma.services import accounts, commit, tokens
@@ -41,25 +41,38 @@ def init_app(app) -> None:
     jwt.token_verification_failed_loader(lambda _h, _p: _unauthorized("The token is invalid.", "invalid_token"))
 
 
-def login_required(fn):
-    """Require a valid, unrevoked access token whose user exists."""
+def login_required(fn=None, *, guests: bool = False):
+    """Require a valid, unrevoked access token whose user exists.
 
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        verify_jwt_in_request()
-        return fn(*args, **kwargs)
-
-    return wrapper
-
-
-def role_required(allowed: Callable[[Role], bool]):
-    """Require a role for which ``allowed(role)`` holds (a ``Role`` property); 401 without a token,
-    403 with the wrong role."""
+    A GUEST token (SPEC §12) passes only routes on the guests' allow-list, declared
+    ``@login_required(guests=True)``; every other route answers it 403 ``guest_not_allowed``, so a
+    route added later is closed to guests unless it says otherwise.
+    """
 
     def decorator(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
             verify_jwt_in_request()
+            if current_user.is_guest and not guests:
+                raise GuestNotAllowed()
+            return fn(*args, **kwargs)
+
+        wrapper.guests_allowed = guests
+        return wrapper
+
+    return decorator(fn) if fn is not None else decorator
+
+
+def role_required(allowed: Callable[[Role], bool]):
+    """Require a role for which ``allowed(role)`` holds (a ``Role`` property); 401 without a token,
+    403 with the wrong role (``guest_not_allowed`` for a guest)."""
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request()
+            if current_user.is_guest:
+                raise GuestNotAllowed()
             if not allowed(current_user.role):
                 raise Forbidden("You do not have permission to do this.")
             return fn(*args, **kwargs)

@@ -139,6 +139,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SUPABASE_JWT_SECRET": os.environ.get("SUPABASE_JWT_SECRET") or None,
         "AGORA_APP_ID": os.environ.get("AGORA_APP_ID") or None,
         "AGORA_APP_CERTIFICATE": os.environ.get("AGORA_APP_CERTIFICATE") or None,
+        # Lifetime of an RTC token (SPEC §11); Agora caps privileges at 24 hours.
+        "AGORA_TOKEN_EXPIRY": int(os.environ.get("AGORA_TOKEN_EXPIRY", "3600")),
         # Edge
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "CORS_ORIGINS": _csv("CORS_ORIGIN", "http://localhost:5173"),
@@ -214,6 +216,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             {"SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_STORAGE_URI": "memory://", "FAST_PASSWORD_HASH": True}
         )
     config.update(overrides)
+    if not 60 <= config["AGORA_TOKEN_EXPIRY"] <= 86400:
+        raise ConfigError("AGORA_TOKEN_EXPIRY must be between 60 and 86400 seconds")
     if config["WEBHOOK_WORKER"] not in {"inline", "off"}:
         raise ConfigError(f"WEBHOOK_WORKER must be inline or off, not {config['WEBHOOK_WORKER']!r}")
     # Rate-limit keys in Redis belong to the deployment, like its Socket.IO channel.

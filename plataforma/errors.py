@@ -47,6 +47,15 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class GuestNotAllowed(Forbidden):
+    """A guest token (SPEC §12) used for something outside the guests' allow-list."""
+
+    code = "guest_not_allowed"
+
+    def __init__(self, message: str = "Guests cannot do this: sign in with an account.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
 class NotFound(AppError):
     status = 404
     code = "not_found"
@@ -64,6 +73,11 @@ class RateLimited(AppError):
     def __init__(self, message: str, *, retry_after: int, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service_unavailable"
 
 
 # werkzeug status -> our error code

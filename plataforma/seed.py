@@ -67,6 +67,7 @@ def _seed_event() -> None:
         status=EventStatus.LIVE,
         start_time=now - timedelta(minutes=30),
         end_time=now + timedelta(hours=3),
+        allow_guests=True,  # try guest viewers: POST /api/auth/guest {eventId}
     )
     keynote = EventSession(
         event=event,

@@ -70,7 +70,7 @@ def document(openapi_doc: dict, names: dict[type, str]) -> dict:
         operations[event] = {
             "action": "receive",
             "channel": channel,
-            "summary": spec.summary,
+            "summary": spec.summary + (" Guests may send it." if spec.guests else ""),
             "messages": [{"$ref": f"#/channels/socketio/messages/{event}"}],
             "reply": {"channel": channel, "messages": [{"$ref": f"#/channels/socketio/messages/{ack}"}]},
         }

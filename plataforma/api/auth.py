@@ -8,6 +8,8 @@ from flask_smorest import Blueprint
 from plataforma.auth import login_required
 from plataforma.schemas.accounts import (
     AuthResponseSchema,
+    GuestAuthResponseSchema,
+    GuestSignInSchema,
     MeSchema,
     RefreshResponseSchema,
     RefreshSchema,
@@ -65,8 +67,18 @@ def refresh(data):
     return {"session": session}
 
 
+@blp.route("/guest", methods=["POST"])
+@blp.arguments(GuestSignInSchema)
+@blp.response(201, GuestAuthResponseSchema)
+@blp.alt_response(404, description="No such event, or it does not allow guests")
+@blp.doc(security=PUBLIC)
+def guest(data):
+    """A guest token for one event that allows guests: 4 hours, no refresh token, no profile (SPEC §12)."""
+    return {"session": accounts.start_guest_session(data["event_id"])}
+
+
 @blp.route("/signout", methods=["POST"])
-@login_required
+@login_required(guests=True)
 @blp.arguments(SignOutSchema, required=False)
 @blp.response(204)
 def signout(data):
@@ -77,7 +89,9 @@ def signout(data):
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, MeSchema)
-@login_required
+@login_required(guests=True)
 def me():
-    """The signed-in user and their profile."""
+    """The signed-in user and their profile; a guest: ``{user: {id, role: "GUEST"}, profile: null}``."""
+    if current_user.is_guest:
+        return {"user": {"id": current_user.id, "role": current_user.role.value}, "profile": None}
     return _auth_payload(current_user)

@@ -14,7 +14,7 @@ blp = Blueprint("events", __name__, url_prefix="/api/events", description="Event
 
 
 @blp.route("", methods=["GET"], strict_slashes=False)
-@login_required
+@login_required(guests=True)
 @blp.arguments(EventListArgs, location="query")
 @blp.response(200, EventSchema(many=True))
 def list_events(args):
@@ -36,7 +36,7 @@ def create_event(data):
 
 # Registered before /<event_id> so "live" is never read as a slug.
 @blp.route("/live", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.response(200, EventSchema)
 def live_event():
     """The most recently started LIVE event (404 if none)."""
@@ -44,7 +44,7 @@ def live_event():
 
 
 @blp.route("/<event_id>", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.response(200, EventSchema)
 def get_event(event_id):
     """An event by id or by slug (the path segment may be either)."""

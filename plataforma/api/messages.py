@@ -13,7 +13,7 @@ blp = Blueprint("messages", __name__, url_prefix="/api/messages", description="S
 
 
 @blp.route("/session/<session_id>", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.arguments(MessageListArgs, location="query")
 @blp.response(200, MessageSchema(many=True))
 def list_messages(args, session_id):

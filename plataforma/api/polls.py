@@ -19,7 +19,7 @@ blp = Blueprint("polls", __name__, url_prefix="/api/polls", description="Session
 
 
 @blp.route("/session/<session_id>", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.arguments(SessionListArgs, location="query")
 @blp.response(200, PollSchema(many=True))
 def list_polls(args, session_id):
@@ -29,7 +29,7 @@ def list_polls(args, session_id):
 
 
 @blp.route("/session/<session_id>/active", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.response(200, PollSchema)
 @blp.alt_response(404, description="The session has no active poll (`no_active_poll`)")
 def active_poll(session_id):

@@ -19,7 +19,7 @@ blp = Blueprint("questions", __name__, url_prefix="/api/questions", description=
 
 
 @blp.route("/session/<session_id>", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.arguments(SessionListArgs, location="query")
 @blp.response(200, QuestionViewSchema(many=True))
 def list_questions(args, session_id):

@@ -14,7 +14,7 @@ blp = Blueprint("reactions", __name__, url_prefix="/api/reactions", description=
 
 
 @blp.route("", methods=["POST"], strict_slashes=False)
-@login_required
+@login_required(guests=True)
 @blp.arguments(ReactionSchema)
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(429, description="Over `RATELIMIT_REACTION` (`rate_limited`)")

@@ -14,7 +14,7 @@ blp = Blueprint("rooms", __name__, url_prefix="/api/rooms", description="Event r
 
 
 @blp.route("/event/<event_id>", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.response(200, RoomSchema(many=True))
 def list_rooms(event_id):
     """An event's rooms, main stage first."""

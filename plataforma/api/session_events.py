@@ -13,7 +13,7 @@ blp = Blueprint("session_events", __name__, url_prefix="/api/sessions", descript
 
 
 @blp.route("/<session_id>/events", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.arguments(SessionEventListArgs, location="query")
 @blp.response(200, SessionEventSchema(many=True))
 def list_session_events(args, session_id):

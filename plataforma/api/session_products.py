@@ -21,7 +21,7 @@ blp = Blueprint(
 
 
 @blp.route("/<session_id>/products", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.arguments(SessionProductListArgs, location="query")
 @blp.response(200, SessionProductSchema(many=True))
 def list_session_products(args, session_id):
@@ -64,7 +64,7 @@ def detach_product(session_id, product_id):
 
 
 @blp.route("/<session_id>/products/<product_id>/click", methods=["POST"])
-@login_required
+@login_required(guests=True)
 @blp.response(204)
 def click_product(session_id, product_id):
     """Record a click-through on a product shown in the session (anyone who may see it; no join needed)."""
@@ -73,7 +73,7 @@ def click_product(session_id, product_id):
 
 
 @blp.route("/<session_id>/reactions", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.response(200, ReactionTotalsSchema)
 def reaction_totals(session_id):
     """The session's durable reaction totals (exact about a second after the last reaction)."""

@@ -14,7 +14,7 @@ blp = Blueprint("sessions", __name__, url_prefix="/api/sessions", description="E
 
 
 @blp.route("/event/<event_id>", methods=["GET"])
-@login_required
+@login_required(guests=True)
 @blp.response(200, EventSessionSchema(many=True))
 def list_sessions(event_id):
     """An event's sessions by start time, then creation."""

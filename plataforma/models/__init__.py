@@ -41,7 +41,7 @@ from plataforma.models.interaction import (
     SurveyFieldType,
     SurveyResponse,
 )
-from plataforma.models.users import Credential, Profile, RevokedToken, Role, UserStatus
+from plataforma.models.users import GUEST, Credential, Guest, Profile, RevokedToken, Role, UserStatus
 
 __all__ = [
     "Credential",
@@ -49,6 +49,8 @@ __all__ = [
     "EventSession",
     "EventStatus",
     "EventUser",
+    "GUEST",
+    "Guest",
     "Message",
     "Poll",
     "PollOption",

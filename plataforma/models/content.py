@@ -36,6 +36,7 @@ class StreamSource(str, enum.Enum):
 class StreamStatus(str, enum.Enum):
     IDLE = "IDLE"
     LIVE = "LIVE"
+    PAUSED = "PAUSED"
     ENDED = "ENDED"
 
 
@@ -72,6 +73,8 @@ class Event(UUIDPrimaryKey, Timestamps, SearchDocument, db.Model):
     category: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     # Lower-cased, unique, at most 10 (the schema normalises them); JSONB on PostgreSQL.
     tags: Mapped[list | None] = mapped_column(JSONType, default=list)
+    # Anonymous viewers may get a GUEST token for this event (SPEC §12); admins set it.
+    allow_guests: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false(), nullable=False)
 
     project: Mapped[Project] = relationship(back_populates="events")
     sessions: Mapped[list[EventSession]] = relationship(back_populates="event", passive_deletes=True)

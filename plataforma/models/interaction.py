@@ -171,12 +171,17 @@ class EventUser(UUIDPrimaryKey, Timestamps, db.Model):
 
 
 class SessionView(UUIDPrimaryKey, db.Model):
-    """One visit of one user to one session (join → leave)."""
+    """One visit of one viewer to one session (join → leave): a user's, or a guest's (SPEC §12: no
+    user, the guest token's id), never both."""
 
     __tablename__ = "session_views"
-    __table_args__ = (sa.Index("ix_session_views_session_id_joined_at", "session_id", "joined_at"),)
+    __table_args__ = (
+        sa.Index("ix_session_views_session_id_joined_at", "session_id", "joined_at"),
+        sa.CheckConstraint("(user_id IS NULL) <> (guest_id IS NULL)", name="one_viewer"),
+    )
 
     session_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, _session_fk(), nullable=False)
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, _profile_fk(), nullable=False, index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, _profile_fk(), index=True)
+    guest_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     joined_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, nullable=False)
     left_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -82,6 +83,41 @@ class Profile(Timestamps, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role.is_admin
+
+    is_guest = False  # see Guest
+
+
+class GuestRole:
+    """What a guest's ``role`` says: neither staff nor admin. Not a ``Role`` member: a guest has no
+    profile row, and no profile may ever be given this role (``Role`` is the profiles' column type)."""
+
+    value = "GUEST"
+    is_staff = False
+    is_admin = False
+
+
+GUEST = GuestRole()
+
+
+@dataclass(frozen=True)
+class Guest:
+    """An anonymous viewer of one event (SPEC §12): who a GUEST token speaks for. No row anywhere;
+    ``id`` is the token's own (a fresh UUID per guest session), ``event_id`` the one event it may see.
+
+    It answers the questions services ask a ``Profile`` (``id``, ``role``, ``is_moderator``,
+    ``is_admin``), so reads work unchanged; ``plataforma.services.visibility`` scopes them to
+    ``event_id``, and the edges (``plataforma.auth``, ``realtime.guard``) refuse every route and
+    socket event not on the guests' allow-list with 403 ``guest_not_allowed``.
+    """
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    role = GUEST
+    is_guest = True
+    is_moderator = False
+    is_admin = False
+    name = None
+    avatar = None
 
 
 class RevokedToken(db.Model):

@@ -13,6 +13,7 @@ from plataforma.models import Event, EventSession, EventStatus
 from plataforma.moderator import bp
 from plataforma.moderator.commerce_panel import commerce_context
 from plataforma.moderator.helpers import current_moderator
+from plataforma.moderator.stream_panel import stream_context
 from plataforma.schemas.interaction import PollSchema
 from plataforma.services import chat, polls, qa, tokens
 from plataforma.services.visibility import published_events, visible_event, visible_session
@@ -116,6 +117,7 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
         "socket_token": socket_token(actor),
         "placeholders": PLACEHOLDERS,
         **commerce_context(actor, session),
+        **stream_context(actor, session),
     }
 
 

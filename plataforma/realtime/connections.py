@@ -31,9 +31,11 @@ class Joined:
 @dataclass
 class Connection:
     sid: str
-    user_id: uuid.UUID
+    user_id: uuid.UUID  # a guest's: the GUEST token's id
     jti: str | None
     expires_at: float | None
+    # A guest connection (SPEC §12): the one event its token is good for; None for users.
+    guest_event_id: uuid.UUID | None = None
     joined: dict[uuid.UUID, Joined] = field(default_factory=dict)
     # Serialises join / leave / disconnect of this connection (handlers run concurrently).
     lock: threading.RLock = field(default_factory=threading.RLock)

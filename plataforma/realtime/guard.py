@@ -25,11 +25,19 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 
-from plataforma.errors import AppError, Forbidden, RateLimited, Unauthorized, flatten_validation_messages
+from plataforma.errors import (
+    AppError,
+    Forbidden,
+    GuestNotAllowed,
+    RateLimited,
+    Unauthorized,
+    flatten_validation_messages,
+)
 from plataforma.extensions import db, socketio
-from plataforma.models import Profile
+from plataforma.models import Guest, Profile
 from plataforma.realtime import actors
 from plataforma.realtime.connections import Connection, registry
+from plataforma.schemas import socket as socket_contract
 from plataforma.services import accounts, commit, tokens, visibility
 
 log = logging.getLogger(__name__)
@@ -93,6 +101,7 @@ def authenticate_connection(auth) -> Connection:
         user_id=profile.id,
         jti=tokens.revocation_id(claims),  # Supabase tokens have no jti; see services.tokens
         expires_at=float(exp) if exp is not None else None,
+        guest_event_id=profile.event_id if profile.is_guest else None,
     )
 
 
@@ -113,6 +122,8 @@ def current_actor(conn: Connection) -> Profile:
         raise SessionEnded("The token has expired; reconnect with a fresh one.", code=tokens.EXPIRED)
     now, current = time.monotonic(), actors.generation()
     fresh = now - conn.actor_loaded_at < current_app.config["ACTOR_CACHE_SECONDS"]
+    if conn.guest_event_id is not None:
+        return _current_guest(conn, now, current, fresh)
     if conn.actor is not None and conn.actor_generation == current and fresh:
         return db.session.merge(conn.actor, load=False)
     if tokens.still_good(conn.jti, conn.expires_at) == tokens.REVOKED:
@@ -122,6 +133,15 @@ def current_actor(conn: Connection) -> Profile:
         raise SessionEnded("The user no longer exists.", code="unauthorized")
     conn.actor, conn.actor_loaded_at, conn.actor_generation = _detached_copy(profile), now, current
     return profile
+
+
+def _current_guest(conn: Connection, now: float, current: int, fresh: bool) -> Guest:
+    """A guest has no profile to reload: only its token's revocation is read again, as for users."""
+    if conn.actor_generation != current or not fresh:
+        if tokens.still_good(conn.jti, conn.expires_at) == tokens.REVOKED:
+            raise SessionEnded("The token has been revoked.", code=tokens.REVOKED)
+        conn.actor_loaded_at, conn.actor_generation = now, current
+    return Guest(id=conn.user_id, event_id=conn.guest_event_id)
 
 
 def _detached_copy(profile: Profile) -> Profile:
@@ -182,14 +202,17 @@ def _rollback() -> None:
         log.debug("rollback failed", exc_info=True)
 
 
-def run_event(fn, schema: Schema | None, payload):
-    """Run one client event and return its acknowledgement; never raises."""
+def run_event(fn, schema: Schema | None, payload, guests: bool = False):
+    """Run one client event and return its acknowledgement; never raises. A guest's event that is not
+    on the guests' allow-list (``guests``) is refused with ``guest_not_allowed`` before anything else."""
     sid = request.sid
     try:
         conn = registry().get(sid)
         if conn is None:
             raise Unauthorized("The connection is not authenticated.")
         actor = current_actor(conn)
+        if actor.is_guest and not guests:
+            raise GuestNotAllowed()
         data = schema.load(payload) if schema is not None else payload
         return ok(fn(conn, actor, data))
     except SessionEnded as exc:
@@ -220,12 +243,15 @@ def run_event(fn, schema: Schema | None, payload):
 
 
 def client_event(name: str, schema: Schema | None = None):
-    """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``."""
+    """Register ``fn(conn, actor, data) -> ack data`` as the handler of client event ``name``; a guest's
+    socket may send it only when the socket contract says so (``CLIENT_EVENTS[name].guests``, SPEC §12)."""
+    spec = socket_contract.CLIENT_EVENTS.get(name)
+    guests = bool(spec and spec.guests)
 
     def decorator(fn):
         @functools.wraps(fn)
         def handler(payload=None, *_extra):
-            return run_event(fn, schema, payload)
+            return run_event(fn, schema, payload, guests)
 
         socketio.on_event(name, handler)
         return fn

@@ -129,7 +129,7 @@ def join_session(conn: Connection, actor, data) -> dict:
             session = visibility.visible_session(actor, session_id)
             count, changed = presence().join(session_id, actor.id)
             try:
-                view = attendance.start_visit(actor.id, session)
+                view = attendance.start_visit(actor.id, session, guest=actor.is_guest)
                 commit()
             except Exception:
                 try:

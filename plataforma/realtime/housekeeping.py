@@ -149,11 +149,19 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
     existing = public
     if admins:  # admins see DRAFT projects too: only a deleted session is gone for them
         existing = public | visibility.visible_session_ids(session_ids - public, admin=True)
+    # Guests see their event's sessions while it allows guests (SPEC §12): one query per guest event.
+    for_guests = {
+        event_id: visibility.visible_session_ids(public, admin=False, guest_event=event_id)
+        for event_id in {conn.guest_event_id for conn in conns if conn.guest_event_id is not None}
+    }
     db.session.remove()
 
     removed: list[tuple[str, str]] = []
     for conn in conns:
-        allowed = existing if conn.user_id in admins else public
+        if conn.guest_event_id is not None:
+            allowed = for_guests[conn.guest_event_id]
+        else:
+            allowed = existing if conn.user_id in admins else public
         with conn.lock:
             if conn.closed:
                 continue
@@ -206,7 +214,7 @@ def close_orphan_visits() -> int:
     being opened is never taken for an orphan.
     """
     rows = db.session.execute(
-        sa.select(SessionView.id, SessionView.session_id, SessionView.user_id)
+        sa.select(SessionView.id, SessionView.session_id, sa.func.coalesce(SessionView.user_id, SessionView.guest_id))
         .where(SessionView.left_at.is_(None))
         .order_by(SessionView.joined_at, SessionView.id)
     ).all()

@@ -49,7 +49,7 @@ def end_visits(view_ids: list, *, batch: int = VISIT_BATCH) -> int:
     for start in range(0, len(view_ids), batch):
         chunk = view_ids[start : start + batch]
         try:
-            closed += sum(attendance.end_visit(view_id) is not None for view_id in chunk)
+            closed += sum(attendance.close_visit(view_id) for view_id in chunk)
             commit()
         except Exception:
             db.session.rollback()

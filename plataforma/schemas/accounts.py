@@ -51,6 +51,33 @@ class UserSchema(CamelSchema):
     email = fields.String()
 
 
+class GuestSignInSchema(CamelSchema):
+    """``POST /api/auth/guest``: the event a guest wants to watch (SPEC §12)."""
+
+    event_id = fields.UUID(required=True)
+
+
+class GuestSessionSchema(ma.Schema):
+    """A guest's session: an access token only (no refresh token; a new guest session when it expires)."""
+
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    expires_at = fields.Integer()
+
+
+class GuestAuthResponseSchema(CamelSchema):
+    session = fields.Nested(GuestSessionSchema)
+
+
+class MeUserSchema(CamelSchema):
+    """``user`` of ``GET /api/auth/me``: ``{id, email}`` for an account, ``{id, role: "GUEST"}`` for a guest."""
+
+    id = fields.UUID()
+    email = fields.String(metadata=OPTIONAL)  # accounts only
+    role = fields.String(metadata={**OPTIONAL, "enum": ["GUEST"]})  # guests only
+
+
 _PUBLIC_PROFILE = (
     "id",
     "name",
@@ -94,8 +121,8 @@ class AuthResponseSchema(CamelSchema):
 
 
 class MeSchema(CamelSchema):
-    user = fields.Nested(UserSchema)
-    profile = fields.Nested(ProfileSchema)
+    user = fields.Nested(MeUserSchema)
+    profile = fields.Nested(ProfileSchema, allow_none=True)  # null for a guest
 
 
 class RefreshResponseSchema(ma.Schema):

@@ -108,6 +108,7 @@ class EventSchema(CamelSchema):
     end_time = UTCDateTime(allow_none=True)
     category = OptionalText(max_length=100)
     tags = Tags()
+    allow_guests = StrictBoolean()  # SPEC §12: anonymous viewers may get a GUEST token (admins set it)
 
 
 class EventCreateSchema(EventSchema):
@@ -166,6 +167,26 @@ class StreamCreateSchema(StreamSchema):
 
 class StreamUpdateSchema(_Partial, StreamSchema):
     event_id = fields.UUID(dump_only=True)
+
+
+RTC_ROLES = ("subscriber", "publisher")
+
+
+class RtcTokenRequestSchema(CamelSchema):
+    """``POST /api/streams/:id/rtc-token`` (SPEC §11)."""
+
+    role = fields.String(load_default="subscriber", validate=validate.OneOf(RTC_ROLES))
+
+
+class RtcTokenSchema(CamelSchema):
+    """An Agora AccessToken2 for the stream's channel; call again before ``expiresAt`` for a fresh one."""
+
+    app_id = fields.String()
+    channel = fields.String()
+    uid = fields.Integer(metadata={"minimum": 1, "maximum": 2**32 - 1})
+    role = fields.String(validate=validate.OneOf(RTC_ROLES))
+    token = fields.String()
+    expires_at = UTCDateTime()
 
 
 # Rooms

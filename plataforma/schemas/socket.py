@@ -103,6 +103,8 @@ class ClientEvent:
     ack: type[Schema] | None
     summary: str
     ack_many: bool = False
+    # On the guests' allow-list (SPEC §12)? Others answer a GUEST token's socket ``guest_not_allowed``.
+    guests: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,12 +123,15 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
         JoinAckSchema,
         "Join the session's room; the ack has the viewer count and the latest `seq` (with `afterSeq`: "
         "the events missed since, or `resync`).",
+        guests=True,
     ),
-    "leave_session": ClientEvent(SessionRefSchema, RoomAckSchema, "Leave the session's room."),
+    "leave_session": ClientEvent(SessionRefSchema, RoomAckSchema, "Leave the session's room.", guests=True),
     "send_message": ClientEvent(MessageCreateSchema, MessageSchema, "Chat; the room gets `new_message`."),
     "upvote_question": ClientEvent(UpvoteSchema, QuestionViewSchema, "As PATCH /api/questions/:id/upvote."),
     "vote_poll": ClientEvent(PollVoteSchema, PollSchema, "As POST /api/polls/vote."),
-    "send_reaction": ClientEvent(ReactionSchema, AcceptedSchema, "React (like, heart, fire, clap); no join needed."),
+    "send_reaction": ClientEvent(
+        ReactionSchema, AcceptedSchema, "React (like, heart, fire, clap); no join needed.", guests=True
+    ),
 }
 
 SERVER_EVENTS: dict[str, ServerEvent] = {

@@ -11,11 +11,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from plataforma.errors import Conflict, Forbidden, Unauthorized
+from plataforma.errors import Conflict, Forbidden, NotFound, Unauthorized
 from plataforma.extensions import db
-from plataforma.models import Credential, Profile, Role, utcnow
+from plataforma.models import Credential, Event, Guest, Profile, Role, utcnow
 from plataforma.schemas.base import clean_text
-from plataforma.services import get_or_404, tokens
+from plataforma.services import get_or_404, parse_uuid, tokens
+from plataforma.services.visibility import published_events
 
 BAD_CREDENTIALS = "Invalid email or password."
 
@@ -168,9 +169,22 @@ def _admin_count() -> int:
     return len(db.session.scalars(admins).all())
 
 
-def user_for_claims(claims: dict) -> Profile | None:
-    """The profile a verified token speaks for; a Supabase user seen for the first time is
-    provisioned (flushed: the caller commits). None when there is no such user."""
+def start_guest_session(event_id) -> dict:
+    """A GUEST session for an event that allows guests (SPEC §12); 404 for any other event (or one
+    in a DRAFT project), as if it did not exist. Nothing is stored: the guest is its token."""
+    event_id = parse_uuid(event_id, "event")
+    query = published_events(select(Event.id).where(Event.id == event_id, Event.allow_guests.is_(True)), None)
+    if db.session.scalar(query) is None:
+        raise NotFound("Event not found.")
+    return tokens.issue_guest_session(Guest(id=uuid.uuid4(), event_id=event_id))
+
+
+def user_for_claims(claims: dict) -> Profile | Guest | None:
+    """Who a verified token speaks for: a guest (a GUEST token), or a profile; a Supabase user seen
+    for the first time is provisioned (flushed: the caller commits). None when there is no such user."""
+    guest = tokens.guest_of(claims)
+    if guest is not None:
+        return guest
     user_id = tokens.user_id(claims)
     if user_id is None:
         return None

@@ -4,8 +4,8 @@ Every figure is computed by the database over ``session_views``; Python only sha
 the few result rows. Times are handled as epoch seconds (floats, millisecond-exact)
 so the same window-function SQL runs on both databases.
 
-* ``viewer_key()`` is THE definition of "a viewer": today the user; with guests
-  (``session_views.guest_id``) it becomes ``coalesce(user_id, guest_id)`` — one line.
+* ``viewer_key()`` is THE definition of "a viewer": the user, or for a guest's visits (no user) the
+  guest token's id (``session_views.guest_id``): one guest is one viewer.
 * ``merged(...)`` merges each viewer's overlapping views (two tabs) in ONE window pass
   (a running ``max(end)``); watch time, concurrency and the timeline come from it.
 """
@@ -21,8 +21,8 @@ from plataforma.models import EventSession, SessionView
 
 
 def viewer_key():
-    """Who a view belongs to. Guests (branch #13): ``sa.func.coalesce(SessionView.user_id, SessionView.guest_id)``."""
-    return SessionView.user_id
+    """Who a view belongs to: its user, or its guest (SPEC §12)."""
+    return sa.func.coalesce(SessionView.user_id, SessionView.guest_id)
 
 
 def _dialect() -> str:

@@ -88,24 +88,39 @@ def _attendance_row(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> E
     return row
 
 
-def start_visit(user_id, session: EventSession, *, at: datetime | None = None) -> SessionView:
-    """Open a visit of ``session`` and mark the user present at its event."""
+def start_visit(viewer_id, session: EventSession, *, guest: bool = False, at: datetime | None = None) -> SessionView:
+    """Open a visit of ``session`` and mark the user present at its event. A guest's visit (SPEC §12)
+    is anonymous: no user, the guest's id, and no attendance row (there is no profile to count)."""
     now = at or utcnow()
-    view = SessionView(session_id=session.id, user_id=user_id, joined_at=now)
+    user_id, guest_id = (None, viewer_id) if guest else (viewer_id, None)
+    view = SessionView(session_id=session.id, user_id=user_id, guest_id=guest_id, joined_at=now)
     db.session.add(view)
-    row = _attendance_row(session.event_id, user_id, now)
-    row.left_at = None
+    if not guest:
+        row = _attendance_row(session.event_id, user_id, now)
+        row.left_at = None
     db.session.flush()
     return view
 
 
+def close_visit(view_id, *, at: datetime | None = None) -> bool:
+    """Close a visit (a user's also updates their attendance row); False if it was already closed."""
+    return _close(view_id, at)[0]
+
+
 def end_visit(view_id, *, at: datetime | None = None) -> EventUser | None:
-    """Close a visit and bring the user's attendance row up to date (None if already closed)."""
+    """Close a visit and bring the user's attendance row up to date (None if already closed, or a guest's)."""
+    return _close(view_id, at)[1]
+
+
+def _close(view_id, at: datetime | None) -> tuple[bool, EventUser | None]:
     view = db.session.get(SessionView, view_id)
     if view is None or view.left_at is not None:
-        return None
+        return False, None
     now = at or utcnow()
     view.left_at = max(now, as_utc(view.joined_at))
+    if view.user_id is None:  # a guest: the visit is the whole record
+        db.session.flush()
+        return True, None
     session = db.session.get(EventSession, view.session_id)
     row = _attendance_row(session.event_id, view.user_id, now)
     db.session.flush()
@@ -118,7 +133,7 @@ def end_visit(view_id, *, at: datetime | None = None) -> EventUser | None:
     row.left_at = None if still_open else (latest or view.left_at)
     db.session.flush()
     refresh_engagement(row)
-    return row
+    return True, row
 
 
 def activity_counts(event_id, user_id) -> dict[str, int]:

@@ -110,6 +110,15 @@ def _visible_session_id(agg: Aggregator, actor, session_id) -> uuid.UUID:
             agg.visibility.clear()
         entry = agg.visibility[session_id] = (now + VISIBILITY_SECONDS, public, exists)
     _, public, exists = entry
+    if actor.is_guest:
+        # A guest sees one event's sessions (SPEC §12): one more query per reaction would defeat the cache,
+        # so its answer is cached too, per (session, guest event), for the same time.
+        key = (session_id, actor.event_id)
+        guest_entry = agg.visibility.get(key)
+        if guest_entry is None or guest_entry[0] <= now:
+            seen = public and bool(visible_session_ids([session_id], admin=False, guest_event=actor.event_id))
+            guest_entry = agg.visibility[key] = (now + VISIBILITY_SECONDS, seen, seen)
+        public = exists = guest_entry[1]
     if public or (exists and actor.is_admin):
         return session_id
     raise NotFound("Session not found.")

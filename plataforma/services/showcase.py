@@ -170,7 +170,9 @@ def record_click(actor: Profile, session_id, product_id) -> ProductClick:
     """A click-through on a product shown in a session: who, what and when (for analytics)."""
     session = visible_session(actor, session_id)
     item = _attached(session, product_id)
-    click = ProductClick(session_id=session.id, product_id=item.product_id, user_id=actor.id)
+    # A guest's click counts under its guest id (SPEC §12: no profile row to point at).
+    user_id, guest_id = (None, actor.id) if actor.is_guest else (actor.id, None)
+    click = ProductClick(session_id=session.id, product_id=item.product_id, user_id=user_id, guest_id=guest_id)
     db.session.add(click)
     db.session.flush()
     return click

@@ -1,4 +1,11 @@
-"""Streams: reads with visibility, admin changes, and the ``stream_status`` broadcast."""
+"""Streams: reads with visibility, admin changes, the lifecycle (SPEC §11) and the ``stream_status`` broadcast.
+
+The lifecycle is one table, :data:`TRANSITIONS`: moderators start / pause / end a stream
+(:func:`change_status`), an admin's ``PATCH status`` obeys the same table (:func:`update_stream`), and
+anything else is 409 ``invalid_transition``. ``startedAt`` is set by the first start only (a resume
+keeps it), ``endedAt`` by the end. Every change tells each session room of the event
+(``stream_status``, numbered) and the webhooks (``stream.started`` / ``stream.paused`` / ``stream.ended``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,13 @@ import uuid
 
 from sqlalchemy import Select, select
 
-from plataforma.errors import NotFound, ValidationFailed
+from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import Event, EventSession, Profile, Stream, StreamSource, StreamStatus, utcnow
 from plataforma.schemas.content import StreamSchema
 from plataforma.services import events, get_or_404, parse_uuid, webhooks
 from plataforma.services.content import apply_changes, require_admin
-from plataforma.services.visibility import published_events, visible_event
+from plataforma.services.visibility import published_events, require_staff, visible_event
 
 # Source URL schemes by stream type. YouTube takes a video URL or a bare video id, Agora a
 # channel name (Agora's character set); neither may smuggle in another scheme (javascript:...),
@@ -21,18 +28,42 @@ from plataforma.services.visibility import published_events, visible_event
 SOURCE_SCHEMES = {StreamSource.HLS: ("http://", "https://"), StreamSource.RTMP: ("rtmp://", "rtmps://")}
 YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{6,64}")
 AGORA_CHANNEL = re.compile(r"[A-Za-z0-9 !#$%&()+\-:;<=.>?@\[\]^_{|}~,]{1,64}")
-# Stream status -> webhook event (SPEC §11/§16); PAUSED joins with the stream lifecycle work.
-STREAM_WEBHOOKS = {StreamStatus.LIVE: "stream.started", StreamStatus.ENDED: "stream.ended"}
 SCRIPT_SCHEME = re.compile(r"(javascript|vbscript|data|file|blob):", re.IGNORECASE)
+
+# Target status -> the statuses it may be reached from (SPEC §11). Nothing goes back to IDLE.
+TRANSITIONS = {
+    StreamStatus.LIVE: frozenset({StreamStatus.IDLE, StreamStatus.PAUSED}),  # start, resume
+    StreamStatus.PAUSED: frozenset({StreamStatus.LIVE}),
+    StreamStatus.ENDED: frozenset({StreamStatus.LIVE, StreamStatus.PAUSED}),
+}
+# The moderators' actions (POST /api/streams/:id/<action>) and the status each leads to.
+ACTIONS = {"start": StreamStatus.LIVE, "pause": StreamStatus.PAUSED, "end": StreamStatus.ENDED}
+# A new stream starts IDLE, or LIVE at once (its first start).
+CREATE_STATUSES = (StreamStatus.IDLE, StreamStatus.LIVE)
+# Stream status -> webhook event (SPEC §16); a resume is a start again (``startedAt`` tells them apart).
+STREAM_WEBHOOKS = {
+    StreamStatus.LIVE: "stream.started",
+    StreamStatus.PAUSED: "stream.paused",
+    StreamStatus.ENDED: "stream.ended",
+}
+
+
+def can_transition(current: StreamStatus, target: StreamStatus) -> bool:
+    return current in TRANSITIONS.get(target, ())
 
 
 def _visible_streams(actor: Profile) -> Select:
     return published_events(select(Stream).join(Event, Event.id == Stream.event_id), actor)
 
 
-def get_stream(actor: Profile, stream_id) -> Stream:
+def get_stream(actor: Profile, stream_id, *, lock: bool = False) -> Stream:
+    """A stream the actor may see (404 otherwise); ``lock`` holds its row until the commit (PostgreSQL),
+    so two status changes at once are decided one after the other."""
     stream_id = parse_uuid(stream_id, "stream")
-    stream = db.session.scalar(_visible_streams(actor).where(Stream.id == stream_id))
+    query = _visible_streams(actor).where(Stream.id == stream_id)
+    if lock:
+        query = query.with_for_update(of=Stream)
+    stream = db.session.scalar(query)
     if stream is None:
         raise NotFound("Stream not found.")
     return stream
@@ -64,25 +95,55 @@ def create_stream(actor: Profile, data: dict) -> Stream:
     data = dict(data)
     event = get_or_404(Event, data.pop("event_id"), "event")
     status = data.pop("status", StreamStatus.IDLE)
+    if status not in CREATE_STATUSES:
+        problem = "A new stream is IDLE or LIVE; then start, pause and end it."
+        raise ValidationFailed("A new stream is IDLE or LIVE.", fields={"status": [problem]})
     _check_source(data["source_type"], data.get("source_url"))
     stream = Stream(id=uuid.uuid4(), event_id=event.id, status=StreamStatus.IDLE, **data)
     db.session.add(stream)
-    _set_stream_status(stream, status)
+    if status != StreamStatus.IDLE:
+        _transition(stream, status)
     db.session.flush()
     return stream
 
 
 def update_stream(actor: Profile, stream_id, changes: dict) -> Stream:
+    """Admin PATCH; a ``status`` obeys :data:`TRANSITIONS` (409 ``invalid_transition``), and the
+    current status again changes nothing (the same PATCH twice is harmless)."""
     require_admin(actor)
-    stream = get_or_404(Stream, stream_id, "stream")
+    stream = get_stream(actor, stream_id, lock=True)  # an admin sees every stream
     changes = dict(changes)
     status = changes.pop("status", None)
     _check_source(changes.get("source_type", stream.source_type), changes.get("source_url", stream.source_url))
     apply_changes(stream, changes)
-    if status is not None:
-        _set_stream_status(stream, status)
+    if status is not None and status != stream.status:
+        _transition(stream, status)
     db.session.flush()
     return stream
+
+
+def change_status(actor: Profile, stream_id, action: str) -> Stream:
+    """``start`` (IDLE or PAUSED -> LIVE), ``pause`` (LIVE -> PAUSED), ``end`` (LIVE or PAUSED -> ENDED):
+    moderator+; 409 ``invalid_transition`` from any other status."""
+    require_staff(actor, "Only moderators can start, pause or end a stream.")
+    stream = get_stream(actor, stream_id, lock=True)
+    _transition(stream, ACTIONS[action])
+    db.session.flush()
+    _audit(actor, stream, f"stream.{action}")
+    return stream
+
+
+def _audit(actor: Profile, stream: Stream, action: str) -> None:
+    """The one place moderation's audit log (#15) records stream.start / stream.pause / stream.end."""
+
+
+def _transition(stream: Stream, status: StreamStatus) -> None:
+    if not can_transition(stream.status, status):
+        raise Conflict(
+            f"A {stream.status.value} stream cannot become {status.value}.",
+            code="invalid_transition",
+        )
+    _set_stream_status(stream, status)
 
 
 def _check_source(source_type: StreamSource, source_url: str | None) -> None:
@@ -105,16 +166,12 @@ def _check_source(source_type: StreamSource, source_url: str | None) -> None:
 
 
 def _set_stream_status(stream: Stream, status: StreamStatus) -> None:
-    """Going LIVE stamps startedAt, ENDED stamps endedAt, IDLE resets both; then tell the event's rooms."""
-    if status == stream.status:
-        return
+    """The first start stamps startedAt, the end stamps endedAt; then tell the event's rooms and webhooks."""
     now = utcnow()
-    if status == StreamStatus.LIVE:
-        stream.started_at, stream.ended_at = now, None
+    if status == StreamStatus.LIVE and stream.started_at is None:
+        stream.started_at = now
     elif status == StreamStatus.ENDED:
         stream.ended_at = now
-    else:
-        stream.started_at = stream.ended_at = None
     stream.status = status
     session_ids = db.session.scalars(select(EventSession.id).where(EventSession.event_id == stream.event_id))
     events.stream_status(session_ids, stream.id, stream.event_id, status.value)

@@ -23,10 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from plataforma.errors import Unauthorized
 from plataforma.extensions import db
-from plataforma.models import Profile, RevokedToken, utcnow
+from plataforma.models import Guest, Profile, RevokedToken, utcnow
 from plataforma.values import as_uuid
 
 SUPABASE_ISSUER_SUFFIX = "/auth/v1"
+# A GUEST token (SPEC §12) carries the one event it is good for; it lives 4 hours and has no refresh token.
+GUEST_EVENT_CLAIM = "guest_event"
+GUEST_LIFETIME = timedelta(hours=4)
 EXPIRED = "token_expired"
 REVOKED = "token_revoked"
 _WRONG_TYPE = {"access": "An access token is required.", "refresh": "A refresh token is required."}
@@ -52,6 +55,31 @@ def issue_session(profile: Profile) -> dict:
         "expires_in": expires_in,
         "expires_at": int(datetime.now(UTC).timestamp()) + expires_in,
     }
+
+
+def issue_guest_session(guest: Guest) -> dict:
+    """A guest's session object: an access token only (no refresh token), good for one event."""
+    claims = {"role": "guest", GUEST_EVENT_CLAIM: str(guest.event_id)}
+    access = create_access_token(identity=str(guest.id), additional_claims=claims, expires_delta=GUEST_LIFETIME)
+    expires_in = int(GUEST_LIFETIME.total_seconds())
+    return {
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "expires_at": int(datetime.now(UTC).timestamp()) + expires_in,
+    }
+
+
+def guest_of(claims: dict) -> Guest | None:
+    """The guest a verified token speaks for, or None when it is not a GUEST token (only our own
+    tokens can be: a Supabase project's never are)."""
+    event = claims.get(GUEST_EVENT_CLAIM)
+    if event is None or is_supabase(claims):
+        return None
+    guest_id, event_id = as_uuid(claims.get("sub")), as_uuid(event)
+    if guest_id is None or event_id is None:
+        return None
+    return Guest(id=guest_id, event_id=event_id)
 
 
 def issue_access_token(profile: Profile, lifetime: timedelta) -> str:
@@ -132,7 +160,8 @@ def revoke(claims: dict) -> bool:
     exp = datetime.fromtimestamp(claims["exp"], tz=UTC)
     if db.session.get(RevokedToken, jti) is not None:
         return False
-    token = RevokedToken(jti=jti, token_type=claims.get("type", "access"), user_id=user_id(claims), expires_at=exp)
+    owner = None if guest_of(claims) else user_id(claims)  # a guest has no profile row to point at
+    token = RevokedToken(jti=jti, token_type=claims.get("type", "access"), user_id=owner, expires_at=exp)
     try:
         # A savepoint, so losing a race with a concurrent revocation is just "False".
         with db.session.begin_nested():

@@ -1,5 +1,6 @@
 """Who may see and do what (SPEC §5): a DRAFT project and everything in it is 404 to non-admins;
-role guards for the services (the roles themselves are ``Role.is_staff`` / ``Role.is_admin``)."""
+a guest (SPEC §12) sees only its own event, while that event allows guests, and everything else is
+404 to it; role guards for the services (the roles themselves are ``Role.is_staff`` / ``Role.is_admin``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy import Select, select
 
 from plataforma.errors import Forbidden, NotFound
 from plataforma.extensions import db
-from plataforma.models import Event, EventSession, Profile, Project, ProjectStatus
+from plataforma.models import Event, EventSession, Guest, Profile, Project, ProjectStatus
 from plataforma.services import parse_uuid
 
 
@@ -27,16 +28,27 @@ def require_staff(actor: Profile | None, message: str) -> None:
         raise Forbidden(message)
 
 
-def published_events(query: Select, actor: Profile | None) -> Select:
-    """Restrict an ``Event`` query to events whose project non-admins may see."""
+def is_guest(actor) -> bool:
+    return actor is not None and actor.is_guest
+
+
+def _guest_scope(query: Select, event_id) -> Select:
+    """Restrict a query that joins ``Event`` to a guest's event, while it allows guests."""
+    return query.where(Event.id == event_id, Event.allow_guests.is_(True))
+
+
+def published_events(query: Select, actor: Profile | Guest | None) -> Select:
+    """Restrict an ``Event`` query to events whose project non-admins may see (a guest: its event)."""
     if is_admin(actor):
         return query
-    return query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+    query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+    return _guest_scope(query, actor.event_id) if is_guest(actor) else query
 
 
-def visible_project(actor: Profile | None, project_id) -> Project:
+def visible_project(actor: Profile | Guest | None, project_id) -> Project:
     project = db.session.get(Project, parse_uuid(project_id, "project"))
-    if project is None or (project.status == ProjectStatus.DRAFT and not is_admin(actor)):
+    hidden = project is None or (project.status == ProjectStatus.DRAFT and not is_admin(actor))
+    if hidden or is_guest(actor):
         raise NotFound("Project not found.")
     return project
 
@@ -59,14 +71,17 @@ def visible_session(actor: Profile | None, session_id, *, missing: str = "Sessio
     query = select(EventSession).join(Event, Event.id == EventSession.event_id).where(EventSession.id == session_id)
     if not is_admin(actor):
         query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+    if is_guest(actor):
+        query = _guest_scope(query, actor.event_id)
     session = db.session.scalar(query)
     if session is None:
         raise NotFound(missing)
     return session
 
 
-def visible_session_ids(session_ids, *, admin: bool) -> set:
-    """Which of ``session_ids`` exist and are visible to an admin (``admin``) or to everyone else."""
+def visible_session_ids(session_ids, *, admin: bool, guest_event=None) -> set:
+    """Which of ``session_ids`` exist and are visible to an admin (``admin``), to everyone else, or (with
+    ``guest_event``) to the guests of that event."""
     ids = list(session_ids)
     found: set = set()
     for start in range(0, len(ids), 500):
@@ -77,5 +92,7 @@ def visible_session_ids(session_ids, *, admin: bool) -> set:
                 .join(Project, Project.id == Event.project_id)
                 .where(Project.status != ProjectStatus.DRAFT)
             )
+            if guest_event is not None:
+                query = _guest_scope(query, guest_event)
         found.update(db.session.scalars(query))
     return found

@@ -10,7 +10,19 @@ from plataforma.models import Event, EventSession, Room, Stream
 from plataforma.services import content as content_service
 from tests.api.content_helpers import READ, ROLES, Rows, admin_only, at, error_code, error_fields, iso
 
-EVENT_KEYS = ["id", "projectId", "title", "description", "slug", "status", "startTime", "endTime", "category", "tags"]
+EVENT_KEYS = [
+    "id",
+    "projectId",
+    "title",
+    "description",
+    "slug",
+    "status",
+    "startTime",
+    "endTime",
+    "category",
+    "tags",
+    "allowGuests",
+]
 
 
 @pytest.fixture

@@ -147,6 +147,8 @@ def test_create_stream_defaults_to_idle(client, admin, event, emits):
         ({"sourceType": "TWITCH"}, "sourceType"),
         ({"eventId": None}, "eventId"),
         ({"status": "PAUSED"}, "status"),
+        ({"status": "ENDED"}, "status"),
+        ({"status": "STOPPED"}, "status"),
         ({"startedAt": "2030-01-01T00:00:00Z"}, "startedAt"),
         ({"sourceType": "HLS", "sourceUrl": "rtmp://ingest.example.com/live"}, "sourceUrl"),
         ({"sourceType": "RTMP", "sourceUrl": "https://example.com/x"}, "sourceUrl"),
@@ -177,16 +179,18 @@ def test_status_changes_stamp_start_and_end(client, admin, rows, event, emits):
     live = client.patch(url, json={"status": "LIVE"}, headers=admin.headers).get_json()
     assert live["status"] == "LIVE" and live["startedAt"] is not None and live["endedAt"] is None
 
+    paused = client.patch(url, json={"status": "PAUSED"}, headers=admin.headers).get_json()
+    assert paused["startedAt"] == live["startedAt"] and paused["endedAt"] is None
+
     ended = client.patch(url, json={"status": "ENDED"}, headers=admin.headers).get_json()
     assert ended["startedAt"] == live["startedAt"]
     assert parse(ended["endedAt"]) >= parse(ended["startedAt"])
 
-    relive = client.patch(url, json={"status": "LIVE"}, headers=admin.headers).get_json()
-    assert relive["endedAt"] is None and parse(relive["startedAt"]) >= parse(live["startedAt"])
-
-    idle = client.patch(url, json={"status": "IDLE"}, headers=admin.headers).get_json()
-    assert (idle["startedAt"], idle["endedAt"]) == (None, None)
-    assert [payload["status"] for payload, _room in emits.named("stream_status")] == ["LIVE", "ENDED", "LIVE", "IDLE"]
+    # An ended stream stays ended, and nothing goes back to IDLE (SPEC §11; the whole table: test_stream_lifecycle).
+    for status in ("LIVE", "IDLE"):
+        response = client.patch(url, json={"status": status}, headers=admin.headers)
+        assert response.status_code == 409 and error_code(response) == "invalid_transition"
+    assert [payload["status"] for payload, _room in emits.named("stream_status")] == ["LIVE", "PAUSED", "ENDED"]
 
 
 def test_status_change_emits_to_every_session_room_of_the_event(client, admin, rows, event, emits):

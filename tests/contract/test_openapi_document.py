@@ -9,7 +9,11 @@ from plataforma.api.openapi import schema_usage
 METHODS = ("get", "put", "post", "patch", "delete")
 ERROR = {"$ref": "#/components/schemas/Error"}
 # Response schemas with fields only some responses carry: left out of `required`.
-OPTIONAL_FIELDS = {"JoinAck": {"missed", "resync"}, "Profile": {"email"}}  # email: the private view only
+OPTIONAL_FIELDS = {
+    "JoinAck": {"missed", "resync"},
+    "Profile": {"email"},  # the private view only
+    "MeUser": {"email", "role"},  # email: accounts; role "GUEST": guests
+}
 
 
 @pytest.fixture

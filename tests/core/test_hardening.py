@@ -49,6 +49,7 @@ def test_a_socket_with_a_token_without_exp_is_refused(app, attendee):
         ("post", "/api/auth/refresh", {"refresh_token": "x"}),
         ("post", "/api/auth/signout", None),
         ("get", "/api/auth/me", None),
+        ("post", "/api/auth/guest", {"eventId": "00000000-0000-4000-8000-000000000000"}),
         ("get", "/api/profiles/{id}", None),
         ("patch", "/api/profiles/{id}", {"name": "Renamed"}),
     ],
@@ -59,7 +60,14 @@ def test_responses_with_tokens_or_private_data_are_not_cached(client, attendee, 
 
 
 def test_every_auth_route_is_covered_by_the_no_store_test(app):
-    covered = {"/api/auth/signup", "/api/auth/signin", "/api/auth/refresh", "/api/auth/signout", "/api/auth/me"}
+    covered = {
+        "/api/auth/signup",
+        "/api/auth/signin",
+        "/api/auth/refresh",
+        "/api/auth/signout",
+        "/api/auth/me",
+        "/api/auth/guest",
+    }
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/auth/")}
     assert routes == covered
 
