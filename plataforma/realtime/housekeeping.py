@@ -36,7 +36,7 @@ from plataforma.realtime import actors, limits
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import end_visits, leave_visits
-from plataforma.services import commit, event_log, events, reactions, tokens, visibility
+from plataforma.services import bans, commit, event_log, events, reactions, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ def ensure_started(app) -> None:
         app.extensions[_STARTED] = True
     socketio.start_background_task(_loop, app)
     socketio.start_background_task(actors.listen, app)
+    bans.ensure_listening(app)  # evictions of banned users decided on other processes (Redis)
 
 
 def _loop(app) -> None:

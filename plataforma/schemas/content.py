@@ -20,6 +20,7 @@ from plataforma.schemas.base import (
     Text,
     UTCDateTime,
 )
+from plataforma.schemas.moderation import SessionSettingsSchema
 
 SLUG_MAX = 200
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -137,6 +138,8 @@ class EventSessionSchema(CamelSchema):
     speaker = OptionalText(max_length=200)
     start_time = UTCDateTime(allow_none=True)
     end_time = UTCDateTime(allow_none=True)
+    # SPEC §15; changed through PATCH /api/sessions/:id/settings (moderator+).
+    settings = fields.Nested(SessionSettingsSchema, dump_only=True)
 
 
 class EventSessionCreateSchema(EventSessionSchema):
