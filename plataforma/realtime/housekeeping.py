@@ -160,10 +160,11 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
                 continue
             gone = [conn.joined.pop(session_id) for session_id in list(conn.joined) if session_id not in allowed]
             for visit in gone:
-                try:
-                    socketio.server.leave_room(conn.sid, events.session_room(visit.session_id), namespace="/")
-                except Exception:
-                    log.debug("Could not take %s out of %s", conn.sid, visit.session_id, exc_info=True)
+                for room in (events.session_room(visit.session_id), events.moderators_room(visit.session_id)):
+                    try:
+                        socketio.server.leave_room(conn.sid, room, namespace="/")
+                    except Exception:
+                        log.debug("Could not take %s out of %s", conn.sid, room, exc_info=True)
         if not gone:
             continue
         for visit in gone:

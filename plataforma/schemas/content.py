@@ -143,10 +143,14 @@ class EventSessionSchema(CamelSchema):
 
 
 class EventSessionCreateSchema(EventSessionSchema):
-    pass
+    class Meta(CamelSchema.Meta):
+        exclude = ("settings",)  # an unknown field here (400): settings have their own route
 
 
 class EventSessionUpdateSchema(_Partial, EventSessionSchema):
+    class Meta(CamelSchema.Meta):
+        exclude = ("settings",)
+
     event_id = fields.UUID(dump_only=True)
 
 

@@ -138,14 +138,15 @@ def test_ban_unknown_user_or_event_is_not_found(client, moderator, attendee, eve
     assert ban(client, moderator, draft, attendee).status_code == 404
 
 
-def test_ban_enqueues_user_banned_webhook(app, client, admin, attendee, moderator, event_id):
+def test_ban_enqueues_user_banned_webhook(app, client, monkeypatch, admin, attendee, moderator, event_id):
     import sqlalchemy as sa
 
     from plataforma.extensions import db
     from plataforma.models import WebhookDelivery
+    from tests.webhook_support import install_dns
 
-    hook = {"url": "https://example.com/hook", "events": ["user.banned"]}
-    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    install_dns(monkeypatch)["hooks.example.com"] = ["93.184.215.14"]
+    hook = {"url": "https://hooks.example.com/bans", "events": ["user.banned"]}
     assert client.post("/api/webhooks", json=hook, headers=admin.headers).status_code == 201
     body = ban(client, moderator, event_id, attendee, reason="spam").get_json()
     with app.app_context():
