@@ -24,6 +24,8 @@ NO_DATA_FOUND = "P0002"
 SERVER_ONLY_TABLES = {"credentials", "revoked_tokens", "alembic_version"}
 # SPEC §16: the event log and the webhook outbox are read through the API only.
 SERVER_ONLY_TABLES |= {"session_event_counters", "session_events", "webhooks", "webhook_deliveries"}
+# SPEC §15: bans and the audit log are the moderators', through the API.
+SERVER_ONLY_TABLES |= {"event_bans", "audit_log"}
 
 
 @pytest.fixture
@@ -279,6 +281,18 @@ def test_hidden_questions_and_deleted_messages_are_visible_to_their_author_only(
     rls.as_user(b)
     assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=hidden) == 1
     assert rls.scalar("SELECT count(*) FROM messages WHERE id = :id", id=deleted) == 1
+
+
+def test_pending_questions_are_visible_to_their_author_only(rls, world):
+    """SPEC §15: a question awaiting approval is its author's (moderators read it through the API)."""
+    session, a, b = world["session"], world["a"], world["b"]
+    pending = rls.question(session, b, status="PENDING")
+    approved = rls.question(session, b, status="APPROVED")
+    rls.as_user(a)
+    assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=pending) == 0
+    assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=approved) == 1
+    rls.as_user(b)
+    assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=pending) == 1
 
 
 @pytest.mark.parametrize("end", ["commit", "rollback"])
