@@ -88,10 +88,37 @@ def upgrade():
             "CREATE POLICY questions_select_visible ON public.questions FOR SELECT TO authenticated "
             f"USING ({SESSION} AND ((NOT is_hidden AND status = 'APPROVED') OR user_id = {UID}))"
         )
+        # A client inserting directly cannot skip the queue of a moderated session, nor approve its own.
+        op.execute("DROP POLICY questions_insert_own ON public.questions")
+        op.execute(
+            "CREATE POLICY questions_insert_own ON public.questions FOR INSERT TO authenticated WITH CHECK ("
+            f"user_id = {UID} AND upvotes = 0 AND NOT is_answered AND NOT is_hidden AND {SESSION} AND ("
+            "status = 'PENDING' OR NOT EXISTS (SELECT 1 FROM public.event_sessions s "
+            "WHERE s.id = session_id AND s.question_moderation)))"
+        )
+        _guard_questions(GUARDED + ["status"])
+
+
+GUARDED = ["session_id", "upvotes", "is_answered", "is_hidden"]
+
+
+def _guard_questions(columns):
+    op.execute("DROP TRIGGER questions_guard_admin_columns ON public.questions")
+    args = ", ".join(f"'{column}'" for column in columns)
+    op.execute(
+        "CREATE TRIGGER questions_guard_admin_columns BEFORE UPDATE ON public.questions "
+        f"FOR EACH ROW EXECUTE FUNCTION public.guard_admin_columns({args})"
+    )
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        _guard_questions(GUARDED)
+        op.execute("DROP POLICY questions_insert_own ON public.questions")
+        op.execute(
+            "CREATE POLICY questions_insert_own ON public.questions FOR INSERT TO authenticated WITH CHECK ("
+            f"user_id = {UID} AND upvotes = 0 AND NOT is_answered AND NOT is_hidden AND {SESSION})"
+        )
         op.execute("DROP POLICY questions_select_visible ON public.questions")
         op.execute(
             "CREATE POLICY questions_select_visible ON public.questions FOR SELECT TO authenticated "

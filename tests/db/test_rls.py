@@ -185,6 +185,7 @@ def test_votes_and_responses_are_private_to_their_author(rls, world):
         ("UPDATE messages SET is_pinned = true WHERE id = :own_message", "is_pinned"),
         ("UPDATE questions SET upvotes = 1000 WHERE id = :own_question", "upvotes"),
         ("UPDATE questions SET is_hidden = false, is_answered = true WHERE id = :own_question", "is_answered"),
+        ("UPDATE questions SET status = 'APPROVED' WHERE id = :own_question", "status"),
     ],
 )
 def test_user_cannot_change_admin_columns_of_their_own_rows(rls, world, sql, column):
@@ -293,6 +294,19 @@ def test_pending_questions_are_visible_to_their_author_only(rls, world):
     assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=approved) == 1
     rls.as_user(b)
     assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=pending) == 1
+
+
+def test_a_moderated_session_takes_pending_questions_only(rls, world):
+    session, a = world["session"], world["a"]
+    rls.as_user(world["admin"])
+    rls.rowcount("UPDATE event_sessions SET question_moderation = true WHERE id = :s", s=session)
+    rls.as_user(a)
+    insert = (
+        "INSERT INTO questions (id, session_id, user_id, text, upvotes, is_answered, is_hidden, status, created_at) "
+        "VALUES (gen_random_uuid(), :session, :a, 'q?', 0, false, false, :status, now())"
+    )
+    assert rls.error(insert, session=session, a=a, status="APPROVED") == INSUFFICIENT_PRIVILEGE
+    assert rls.rowcount(insert, session=session, a=a, status="PENDING") == 1
 
 
 @pytest.mark.parametrize("end", ["commit", "rollback"])
