@@ -150,19 +150,6 @@ def test_slow_mode_off_again_lets_messages_through(client, attendee, moderator, 
     assert _post(client, attendee, live_session).status_code == 201
 
 
-def test_slow_mode_with_redis_is_shared_by_processes(make_app, redis_url, unique_prefix, content):
-    from tests.conftest import UserFactory
-
-    config = {"REDIS_URL": redis_url, "RATELIMIT_KEY_PREFIX": unique_prefix, "SOCKETIO_CHANNEL": unique_prefix}
-    first, second = make_app(**config), make_app(**config)
-    user, moderator = UserFactory(first)(), UserFactory(first)("MODERATOR")
-    session_id = content.session()
-    patch_settings(first.test_client(), moderator, session_id, slowModeSeconds=60)
-    assert _post(first.test_client(), user, session_id).status_code == 201
-    refused = _post(second.test_client(), user, session_id)
-    assert refused.status_code == 429 and error_code(refused) == "slow_mode"
-
-
 # ---------------------------------------------------------------- blocked terms
 
 

@@ -55,6 +55,23 @@ def test_slow_mode_ack_carries_retry_after(client, joined, attendee, moderator, 
     assert all(_send(mod, live_session, t)["ok"] for t in ("a", "b"))
 
 
+def test_slow_mode_with_redis_is_shared_by_processes(make_app, redis_url, unique_prefix, content):
+    from tests.conftest import UserFactory
+
+    from tests.realtime.e2e import JWT_SECRET_KEY, SECRET_KEY
+
+    config = {"REDIS_URL": redis_url, "RATELIMIT_KEY_PREFIX": unique_prefix, "SOCKETIO_CHANNEL": unique_prefix}
+    config |= {"SECRET_KEY": SECRET_KEY, "JWT_SECRET_KEY": JWT_SECRET_KEY}  # one deployment: one signing key
+    first, second = make_app(**config), make_app(**config)
+    user, moderator = UserFactory(first)(), UserFactory(first)("MODERATOR")
+    session_id = content.session()
+    patch_settings(first.test_client(), moderator, session_id, slowModeSeconds=60)
+    body = {"sessionId": session_id, "text": "one"}
+    assert first.test_client().post("/api/messages", json=body, headers=user.headers).status_code == 201
+    refused = second.test_client().post("/api/messages", json=body, headers=user.headers)
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "slow_mode"
+
+
 def test_blocked_term_on_sockets_never_echoes_the_term(client, joined, attendee, moderator, live_session):
     patch_settings(client, moderator, live_session, blockedTerms=["frobnicate"])
     socket = joined(attendee, live_session)
