@@ -130,9 +130,12 @@ def downgrade():
     with op.batch_alter_table('event_bans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_bans_user_id'))
     op.drop_table('event_bans')
+    # The enum CHECK constraints go first (SQLite's batch copy would keep them, naming dropped columns).
     with op.batch_alter_table('polls', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_polls_poll_results_visibility'), type_='check')
         batch_op.drop_column('results_visibility')
     with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_questions_question_status'), type_='check')
         batch_op.drop_column('is_anonymous')
         batch_op.drop_column('status')
     with op.batch_alter_table('event_sessions', schema=None) as batch_op:

@@ -185,7 +185,7 @@ def test_votes_and_responses_are_private_to_their_author(rls, world):
         ("UPDATE messages SET is_pinned = true WHERE id = :own_message", "is_pinned"),
         ("UPDATE questions SET upvotes = 1000 WHERE id = :own_question", "upvotes"),
         ("UPDATE questions SET is_hidden = false, is_answered = true WHERE id = :own_question", "is_answered"),
-        ("UPDATE questions SET status = 'APPROVED' WHERE id = :own_question", "status"),
+        ("UPDATE questions SET status = 'PENDING' WHERE id = :own_question", "status"),  # any change of it
     ],
 )
 def test_user_cannot_change_admin_columns_of_their_own_rows(rls, world, sql, column):
