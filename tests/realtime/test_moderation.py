@@ -57,7 +57,6 @@ def test_slow_mode_ack_carries_retry_after(client, joined, attendee, moderator, 
 
 def test_slow_mode_with_redis_is_shared_by_processes(make_app, redis_url, unique_prefix, content):
     from tests.conftest import UserFactory
-
     from tests.realtime.e2e import JWT_SECRET_KEY, SECRET_KEY
 
     config = {"REDIS_URL": redis_url, "RATELIMIT_KEY_PREFIX": unique_prefix, "SOCKETIO_CHANNEL": unique_prefix}
