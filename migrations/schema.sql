@@ -246,6 +246,22 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: audit_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_log (
+    event_id uuid NOT NULL,
+    session_id uuid,
+    actor_id uuid,
+    action character varying(40) NOT NULL,
+    target_type character varying(40) NOT NULL,
+    target_id character varying(64),
+    details jsonb NOT NULL,
+    id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: credentials; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -254,6 +270,20 @@ CREATE TABLE public.credentials (
     email character varying(254) NOT NULL,
     password_hash character varying(255),
     updated_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: event_bans; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.event_bans (
+    event_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    until timestamp with time zone,
+    reason character varying(500),
+    created_by uuid,
+    id uuid NOT NULL,
     created_at timestamp with time zone NOT NULL
 );
 
@@ -272,7 +302,13 @@ CREATE TABLE public.event_sessions (
     updated_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone NOT NULL,
     search_title text,
-    search_text text
+    search_text text,
+    chat_enabled boolean DEFAULT true NOT NULL,
+    slow_mode_seconds integer DEFAULT 0 NOT NULL,
+    questions_enabled boolean DEFAULT true NOT NULL,
+    question_moderation boolean DEFAULT false NOT NULL,
+    anonymous_questions boolean DEFAULT false NOT NULL,
+    blocked_terms jsonb DEFAULT '[]'::jsonb NOT NULL
 );
 
 --
@@ -361,7 +397,9 @@ CREATE TABLE public.polls (
     is_active boolean NOT NULL,
     id uuid NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    results_visibility character varying(16) DEFAULT 'LIVE'::character varying NOT NULL,
+    CONSTRAINT ck_polls_poll_results_visibility CHECK (((results_visibility)::text = ANY ((ARRAY['LIVE'::character varying, 'AFTER_CLOSE'::character varying])::text[])))
 );
 
 --
@@ -468,7 +506,10 @@ CREATE TABLE public.questions (
     is_answered boolean NOT NULL,
     is_hidden boolean NOT NULL,
     id uuid NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    status character varying(16) DEFAULT 'APPROVED'::character varying NOT NULL,
+    is_anonymous boolean DEFAULT false NOT NULL,
+    CONSTRAINT ck_questions_question_status CHECK (((status)::text = ANY ((ARRAY['PENDING'::character varying, 'APPROVED'::character varying])::text[])))
 );
 
 --
@@ -665,11 +706,25 @@ CREATE TABLE public.webhooks (
 );
 
 --
+-- Name: audit_log pk_audit_log; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT pk_audit_log PRIMARY KEY (id);
+
+--
 -- Name: credentials pk_credentials; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.credentials
     ADD CONSTRAINT pk_credentials PRIMARY KEY (id);
+
+--
+-- Name: event_bans pk_event_bans; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_bans
+    ADD CONSTRAINT pk_event_bans PRIMARY KEY (id);
 
 --
 -- Name: event_sessions pk_event_sessions; Type: CONSTRAINT; Schema: public; Owner: -
@@ -875,6 +930,13 @@ ALTER TABLE ONLY public.credentials
     ADD CONSTRAINT uq_credentials_email UNIQUE (email);
 
 --
+-- Name: event_bans uq_event_bans_event_id_user_id; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_bans
+    ADD CONSTRAINT uq_event_bans_event_id_user_id UNIQUE (event_id, user_id);
+
+--
 -- Name: event_users uq_event_users_event_id_user_id; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -901,6 +963,18 @@ ALTER TABLE ONLY public.poll_options
 
 ALTER TABLE ONLY public.survey_responses
     ADD CONSTRAINT uq_survey_responses_survey_id_user_id UNIQUE (survey_id, user_id);
+
+--
+-- Name: ix_audit_log_event_id_created_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_audit_log_event_id_created_at ON public.audit_log USING btree (event_id, created_at);
+
+--
+-- Name: ix_event_bans_user_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_event_bans_user_id ON public.event_bans USING btree (user_id);
 
 --
 -- Name: ix_event_sessions_event_id; Type: INDEX; Schema: public; Owner: -
@@ -1212,7 +1286,7 @@ CREATE TRIGGER projects_set_updated_at BEFORE UPDATE ON public.projects FOR EACH
 -- Name: questions questions_guard_admin_columns; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER questions_guard_admin_columns BEFORE UPDATE ON public.questions FOR EACH ROW EXECUTE FUNCTION public.guard_admin_columns('session_id', 'upvotes', 'is_answered', 'is_hidden');
+CREATE TRIGGER questions_guard_admin_columns BEFORE UPDATE ON public.questions FOR EACH ROW EXECUTE FUNCTION public.guard_admin_columns('session_id', 'upvotes', 'is_answered', 'is_hidden', 'status');
 
 --
 -- Name: rooms rooms_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
@@ -1237,6 +1311,41 @@ CREATE TRIGGER surveys_set_updated_at BEFORE UPDATE ON public.surveys FOR EACH R
 --
 
 CREATE TRIGGER webhooks_set_updated_at BEFORE UPDATE ON public.webhooks FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+--
+-- Name: audit_log fk_audit_log_actor_id_profiles; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT fk_audit_log_actor_id_profiles FOREIGN KEY (actor_id) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+--
+-- Name: audit_log fk_audit_log_event_id_events; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT fk_audit_log_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
+
+--
+-- Name: event_bans fk_event_bans_created_by_profiles; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_bans
+    ADD CONSTRAINT fk_event_bans_created_by_profiles FOREIGN KEY (created_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
+
+--
+-- Name: event_bans fk_event_bans_event_id_events; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_bans
+    ADD CONSTRAINT fk_event_bans_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
+
+--
+-- Name: event_bans fk_event_bans_user_id_profiles; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_bans
+    ADD CONSTRAINT fk_event_bans_user_id_profiles FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE;
 
 --
 -- Name: event_sessions fk_event_sessions_event_id_events; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1519,10 +1628,22 @@ ALTER TABLE ONLY public.webhooks
     ADD CONSTRAINT fk_webhooks_created_by_profiles FOREIGN KEY (created_by) REFERENCES public.profiles(id) ON DELETE SET NULL;
 
 --
+-- Name: audit_log; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: credentials; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
 ALTER TABLE public.credentials ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: event_bans; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.event_bans ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: event_sessions; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1822,13 +1943,15 @@ CREATE POLICY questions_delete_own ON public.questions FOR DELETE TO authenticat
 -- Name: questions questions_insert_own; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY questions_insert_own ON public.questions FOR INSERT TO authenticated WITH CHECK (((user_id = ( SELECT auth.uid() AS uid)) AND (upvotes = 0) AND (NOT is_answered) AND (NOT is_hidden) AND public.session_visible(session_id)));
+CREATE POLICY questions_insert_own ON public.questions FOR INSERT TO authenticated WITH CHECK (((user_id = ( SELECT auth.uid() AS uid)) AND (upvotes = 0) AND (NOT is_answered) AND (NOT is_hidden) AND public.session_visible(session_id) AND (((status)::text = 'PENDING'::text) OR (NOT (EXISTS ( SELECT 1
+   FROM public.event_sessions s
+  WHERE ((s.id = questions.session_id) AND s.question_moderation)))))));
 
 --
 -- Name: questions questions_select_visible; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY questions_select_visible ON public.questions FOR SELECT TO authenticated USING ((public.session_visible(session_id) AND ((NOT is_hidden) OR (user_id = ( SELECT auth.uid() AS uid)))));
+CREATE POLICY questions_select_visible ON public.questions FOR SELECT TO authenticated USING ((public.session_visible(session_id) AND (((NOT is_hidden) AND ((status)::text = 'APPROVED'::text)) OR (user_id = ( SELECT auth.uid() AS uid)))));
 
 --
 -- Name: questions questions_update_own; Type: POLICY; Schema: public; Owner: -

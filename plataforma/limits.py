@@ -24,3 +24,10 @@ CHOICE_MAX_OPTIONS = 20
 CHOICE_OPTION_MAX = 200
 
 LIST_MAX = 200  # the largest `limit` of any paginated list
+
+# Moderation (SPEC §15)
+SLOW_MODE_MAX = 3600
+BLOCKED_TERMS_MAX = 200
+BLOCKED_TERM_MAX = 50
+BAN_REASON_MAX = 500
+BAN_DURATION_MAX = 10 * 365 * 24 * 3600  # ten years; longer is "until lifted" (null)

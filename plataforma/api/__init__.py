@@ -16,6 +16,7 @@ from plataforma.api import (
     exports,
     health,
     messages,
+    moderation,
     polls,
     products,
     profiles,
@@ -57,6 +58,7 @@ MODULES = [
     search,
     session_events,  # SPEC §16
     webhooks,
+    moderation,  # SPEC §15
 ]
 PER_IP = {auth}  # sign-up and sign-in: per client IP, AUTH_RATE_LIMIT
 UNLIMITED = {health, reactions}  # reactions: RATELIMIT_REACTION per user instead (10 per second)

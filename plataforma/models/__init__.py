@@ -41,9 +41,14 @@ from plataforma.models.interaction import (
     SurveyFieldType,
     SurveyResponse,
 )
+from plataforma.models.moderation import AuditEntry, EventBan, QuestionStatus, ResultsVisibility
 from plataforma.models.users import GUEST, Credential, Guest, Profile, RevokedToken, Role, UserStatus
 
 __all__ = [
+    "AuditEntry",
+    "EventBan",
+    "QuestionStatus",
+    "ResultsVisibility",
     "Credential",
     "Event",
     "EventSession",

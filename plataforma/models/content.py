@@ -96,8 +96,32 @@ class EventSession(UUIDPrimaryKey, Timestamps, SearchDocument, db.Model):
     speaker: Mapped[str | None] = mapped_column(sa.String(200))
     start_time: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     end_time: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Moderation settings (SPEC §15), shown as the Session's ``settings`` object.
+    chat_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true(), nullable=False)
+    slow_mode_seconds: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0", nullable=False)
+    questions_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true(), nullable=False)
+    question_moderation: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false(), nullable=False
+    )
+    anonymous_questions: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false(), nullable=False
+    )
+    blocked_terms: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]", nullable=False)
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+    SETTINGS = (
+        "chat_enabled",
+        "slow_mode_seconds",
+        "questions_enabled",
+        "question_moderation",
+        "anonymous_questions",
+        "blocked_terms",
+    )
+
+    @property
+    def settings(self) -> dict:
+        return {name: getattr(self, name) for name in self.SETTINGS}
 
 
 trigram_index(EventSession)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plataforma.extensions import db
 from plataforma.models.base import CreatedAt, JSONType, Timestamps, UUIDPrimaryKey, enum_column, utcnow
+from plataforma.models.moderation import QuestionStatus, ResultsVisibility
 from plataforma.models.users import Profile
 
 
@@ -44,6 +45,15 @@ class Question(UUIDPrimaryKey, CreatedAt, db.Model):
     upvotes: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0", nullable=False)
     is_answered: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     is_hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    # SPEC §15: PENDING until approved when the session moderates questions; anonymous: the author is
+    # hidden from attendees (not from moderators).
+    status: Mapped[QuestionStatus] = mapped_column(
+        enum_column(QuestionStatus, "question_status"),
+        default=QuestionStatus.APPROVED,
+        server_default=QuestionStatus.APPROVED.value,
+        nullable=False,
+    )
+    is_anonymous: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false(), nullable=False)
 
     user: Mapped[Profile] = relationship(lazy="joined", innerjoin=True)
 
@@ -79,6 +89,12 @@ class Poll(UUIDPrimaryKey, Timestamps, db.Model):
     session_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, _session_fk(), nullable=False)
     question: Mapped[str] = mapped_column(sa.String(500), nullable=False)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    results_visibility: Mapped[ResultsVisibility] = mapped_column(
+        enum_column(ResultsVisibility, "poll_results_visibility"),
+        default=ResultsVisibility.LIVE,
+        server_default=ResultsVisibility.LIVE.value,
+        nullable=False,
+    )
 
     options: Mapped[list[PollOption]] = relationship(
         order_by="PollOption.position", lazy="selectin", passive_deletes=True

@@ -29,6 +29,7 @@ from plataforma.moderator import (  # noqa: E402,F401  (register routes and hook
     analytics,
     auth,
     commerce_actions,
+    moderation,
     stream_actions,
     views,
     webhooks,

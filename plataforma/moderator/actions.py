@@ -15,11 +15,8 @@ from plataforma.moderator import bp
 from plataforma.moderator.forms import load_poll_create, poll_form_values
 from plataforma.moderator.helpers import current_moderator, form_flag, json_error, wants_json
 from plataforma.moderator.views import session_context, session_polls
-from plataforma.schemas.interaction import QuestionSchema
 from plataforma.services import chat, commit, parse_uuid, polls, qa
 from plataforma.services.visibility import visible_session
-
-question_schema = QuestionSchema()
 
 # An action returns (notice, data): data is evaluated after the commit, for the JSON answer.
 Outcome = tuple[str, Callable[[], dict]]
@@ -85,7 +82,7 @@ def answer_question(session_id, question_id):
         _in_session(Question, question_id, session, "question")
         question = qa.set_answered(actor, question_id, is_answered=form_flag("answered", True))
         notice = "Question marked as answered." if question.is_answered else "Question reopened."
-        return notice, lambda: {"question": question_schema.dump(question)}
+        return notice, lambda: {"question": qa.staff_payload(question)}
 
     return _run(session_id, action, "questions")
 
@@ -98,7 +95,7 @@ def hide_question(session_id, question_id):
         _in_session(Question, question_id, session, "question")
         question = qa.set_hidden(actor, question_id, is_hidden=form_flag("hidden", True))
         notice = "Question hidden from attendees." if question.is_hidden else "Question visible to attendees again."
-        return notice, lambda: {"question": question_schema.dump(question)}
+        return notice, lambda: {"question": qa.staff_payload(question)}
 
     return _run(session_id, action, "questions")
 

@@ -13,6 +13,7 @@ from plataforma.models import Event, EventSession, EventStatus
 from plataforma.moderator import bp
 from plataforma.moderator.commerce_panel import commerce_context
 from plataforma.moderator.helpers import current_moderator
+from plataforma.moderator.moderation_panel import moderation_context
 from plataforma.moderator.stream_panel import stream_context
 from plataforma.schemas.interaction import PollSchema
 from plataforma.services import chat, polls, qa, tokens
@@ -103,7 +104,8 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
     messages = chat.list_messages(actor, session.id, limit=CHAT_HISTORY, include_deleted=True)
     # Pinned (and not deleted) on top, then newest first.
     messages = sorted(reversed(messages), key=lambda m: not (m.is_pinned and not m.is_deleted))
-    questions = qa.list_questions(actor, session.id, include_hidden=True)
+    # Pending questions wait in their own queue (the Pending panel), not among the questions.
+    questions = [q for q in qa.list_questions(actor, session.id, include_hidden=True) if q.status.value == "APPROVED"]
     poll_payloads = session_polls(actor, session)
     return {
         "session": session,
@@ -118,12 +120,13 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
         "placeholders": PLACEHOLDERS,
         **commerce_context(actor, session),
         **stream_context(actor, session),
+        **moderation_context(actor, session),
     }
 
 
 def session_polls(actor, session) -> list[dict]:
     """The session's polls as Poll JSON (vote counts in one query): the live one first, then newest."""
-    views = polls_schema.dump(polls.poll_views(polls.list_polls(actor, session.id)))
+    views = polls_schema.dump(polls.poll_views(polls.list_polls(actor, session.id), staff=True))
     return sorted(views, key=lambda poll: not poll["isActive"])  # stable: list_polls is newest first
 
 

@@ -6,7 +6,8 @@ binds the server); the server→client events themselves live in ``plataforma.se
 
 from __future__ import annotations
 
-from plataforma.realtime import commerce, connections, handlers  # noqa: F401  (registers @socketio.on handlers)
+# Registers the @socketio.on handlers; evictions subscribes to ban changes.
+from plataforma.realtime import commerce, connections, evictions, handlers  # noqa: F401
 
 
 def init_app(app) -> None:

@@ -38,7 +38,7 @@ from plataforma.models import Guest, Profile
 from plataforma.realtime import actors
 from plataforma.realtime.connections import Connection, registry
 from plataforma.schemas import socket as socket_contract
-from plataforma.services import accounts, commit, tokens, visibility
+from plataforma.services import accounts, bans, commit, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,13 @@ def ok(data=None) -> dict:
     return {"ok": True, "data": data}
 
 
-def fail(code: str, message: str, fields: dict | None = None) -> dict:
+def fail(code: str, message: str, fields: dict | None = None, *, retry_after: int | None = None) -> dict:
+    """An error acknowledgement; ``retryAfter`` (seconds) for rate limits, as REST's ``Retry-After``."""
     error = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    if retry_after is not None:
+        error["retryAfter"] = retry_after
     return {"ok": False, "error": error}
 
 
@@ -174,10 +177,12 @@ def check_room_rate(conn: Connection) -> None:
 
 
 def require_joined(conn: Connection, actor: Profile, session_id) -> None:
-    """A client sends to a session only after joining it (404 first if it may not see it)."""
+    """A client sends to a session only after joining it (404 first if it may not see it; ``banned``
+    before ``not_joined`` for a user banned from its event, whose socket was taken out of the room)."""
     if session_id in conn.joined:
         return
-    visibility.visible_session(actor, session_id)
+    session = visibility.visible_session(actor, session_id)
+    bans.check_not_banned(actor, session.event_id)
     raise Forbidden("Join the session before sending to it.", code="not_joined")
 
 
@@ -221,7 +226,7 @@ def run_event(fn, schema: Schema | None, payload, guests: bool = False):
         return fail(exc.code, exc.message)
     except AppError as exc:
         _rollback()
-        return fail(exc.code, exc.message, exc.fields)
+        return fail(exc.code, exc.message, exc.fields, retry_after=getattr(exc, "retry_after", None))
     except ValidationError as exc:
         _rollback()
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}

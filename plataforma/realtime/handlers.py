@@ -30,12 +30,11 @@ from plataforma.schemas.integration import JoinSessionSchema
 from plataforma.schemas.interaction import (
     MessageCreateSchema,
     PollVoteSchema,
-    QuestionViewSchema,
     SessionRefSchema,
     UpvoteSchema,
 )
-from plataforma.services import attendance, chat, commit, event_log, polls, qa, visibility
-from plataforma.services.events import session_room
+from plataforma.services import attendance, bans, chat, commit, event_log, polls, qa, visibility
+from plataforma.services.events import moderators_room, session_room
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,6 @@ join_session_schema = JoinSessionSchema()
 message_create_schema = MessageCreateSchema()
 upvote_schema = UpvoteSchema()
 poll_vote_schema = PollVoteSchema()
-question_schema = QuestionViewSchema()
 
 
 # ---------------------------------------------------------------- connection
@@ -127,6 +125,7 @@ def join_session(conn: Connection, actor, data) -> dict:
             count, changed = presence().count(session_id), False
         else:
             session = visibility.visible_session(actor, session_id)
+            bans.check_not_banned(actor, session.event_id)  # SPEC §15: refused with ``banned``
             count, changed = presence().join(session_id, actor.id)
             try:
                 view = attendance.start_visit(actor.id, session, guest=actor.is_guest)
@@ -139,6 +138,8 @@ def join_session(conn: Connection, actor, data) -> dict:
                 raise
             conn.joined[session_id] = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
             join_room(session_room(session_id))
+            if actor.is_moderator:  # question_pending, poll_results (SPEC §15)
+                join_room(moderators_room(session_id))
     if changed:
         viewers.changed(session_id, count)
     # Read after joining the room: an event is either in the log by now or still to be emitted to
@@ -159,6 +160,7 @@ def leave_session(conn: Connection, actor, data) -> dict:
             visibility.visible_session(actor, session_id)  # 404 for a session it may not see
             return {"sessionId": str(session_id), "viewerCount": presence().count(session_id)}
         leave_room(session_room(session_id))
+        leave_room(moderators_room(session_id))
     try:
         count = leave_presence(conn, visit)
     finally:
@@ -184,7 +186,7 @@ def send_message(conn: Connection, actor, data) -> dict:
 def upvote_question(conn: Connection, actor, data) -> dict:
     """As PATCH /api/questions/:id/upvote (same visibility rules, no join needed); the ack carries the Question."""
     question = qa.upvote_question(actor, data["question_id"])
-    payload = question_schema.dump(qa.mark_upvoted(actor, [question])[0])
+    payload = qa.question_json(actor, question)
     commit()
     return payload
 
@@ -193,7 +195,7 @@ def upvote_question(conn: Connection, actor, data) -> dict:
 def vote_poll(conn: Connection, actor, data) -> dict:
     """As POST /api/polls/vote (same visibility rules, no join needed); the ack carries the Poll."""
     poll = polls.vote_in_poll(actor, data["poll_id"], data["option_id"])
-    payload = polls.poll_payload(poll, viewer_id=actor.id)
+    payload = polls.poll_payload(poll, viewer_id=actor.id, staff=actor.is_moderator)
     commit()
     return payload
 

@@ -36,7 +36,7 @@ from plataforma.realtime import actors, limits
 from plataforma.realtime.connections import presence, registry
 from plataforma.realtime.presence import HEARTBEAT_SECONDS
 from plataforma.realtime.visits import end_visits, leave_visits
-from plataforma.services import commit, event_log, events, reactions, tokens, visibility
+from plataforma.services import bans, commit, event_log, events, reactions, tokens, visibility
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ def ensure_started(app) -> None:
         app.extensions[_STARTED] = True
     socketio.start_background_task(_loop, app)
     socketio.start_background_task(actors.listen, app)
+    bans.ensure_listening(app)  # evictions of banned users decided on other processes (Redis)
 
 
 def _loop(app) -> None:
@@ -167,10 +168,11 @@ def sweep_hidden_rooms() -> list[tuple[str, str]]:
                 continue
             gone = [conn.joined.pop(session_id) for session_id in list(conn.joined) if session_id not in allowed]
             for visit in gone:
-                try:
-                    socketio.server.leave_room(conn.sid, events.session_room(visit.session_id), namespace="/")
-                except Exception:
-                    log.debug("Could not take %s out of %s", conn.sid, visit.session_id, exc_info=True)
+                for room in (events.session_room(visit.session_id), events.moderators_room(visit.session_id)):
+                    try:
+                        socketio.server.leave_room(conn.sid, room, namespace="/")
+                    except Exception:
+                        log.debug("Could not take %s out of %s", conn.sid, room, exc_info=True)
         if not gone:
             continue
         for visit in gone:

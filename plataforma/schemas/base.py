@@ -67,6 +67,7 @@ class ViewSchema(CamelSchema):
         if view is not None:
             kwargs["only"] = self.views[view]
         super().__init__(*args, **kwargs)
+        self.view = view
         self.viewer = viewer or {}
 
 
@@ -132,6 +133,8 @@ class ErrorDetailSchema(ma.Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    # Socket acks of rate limits (``rate_limited``, ``slow_mode``): the seconds REST sends as Retry-After.
+    retry_after = ma.fields.Integer(data_key="retryAfter")  # `fields` is a field here
 
 
 class ErrorSchema(ma.Schema):

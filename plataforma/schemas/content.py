@@ -20,6 +20,7 @@ from plataforma.schemas.base import (
     Text,
     UTCDateTime,
 )
+from plataforma.schemas.moderation import SessionSettingsSchema
 
 SLUG_MAX = 200
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -138,13 +139,19 @@ class EventSessionSchema(CamelSchema):
     speaker = OptionalText(max_length=200)
     start_time = UTCDateTime(allow_none=True)
     end_time = UTCDateTime(allow_none=True)
+    # SPEC §15; changed through PATCH /api/sessions/:id/settings (moderator+).
+    settings = fields.Nested(SessionSettingsSchema, dump_only=True)
 
 
 class EventSessionCreateSchema(EventSessionSchema):
-    pass
+    class Meta(CamelSchema.Meta):
+        exclude = ("settings",)  # an unknown field here (400): settings have their own route
 
 
 class EventSessionUpdateSchema(_Partial, EventSessionSchema):
+    class Meta(CamelSchema.Meta):
+        exclude = ("settings",)
+
     event_id = fields.UUID(dump_only=True)
 
 

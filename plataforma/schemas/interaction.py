@@ -20,7 +20,7 @@ from plataforma.limits import (
     SURVEY_QUESTION_MAX,
     SURVEY_TITLE_MAX,
 )
-from plataforma.models import SurveyFieldType
+from plataforma.models import QuestionStatus, ResultsVisibility, SurveyFieldType
 from plataforma.schemas.accounts import PublicUserSchema
 from plataforma.schemas.base import (
     CamelSchema,
@@ -58,41 +58,81 @@ class MessageSchema(CamelSchema):
     created_at = UTCDateTime()
 
 
-class QuestionSchema(CamelSchema):
-    """A question as broadcast in ``questions_updated`` (no per-viewer data)."""
+_QUESTION_FIELDS = (
+    "id",
+    "session_id",
+    "user_id",
+    "user",
+    "text",
+    "upvotes",
+    "is_answered",
+    "is_hidden",
+    "status",
+    "is_anonymous",
+    "created_at",
+)
+
+
+class QuestionSchema(ViewSchema):
+    """A question as broadcast in ``questions_updated`` (no per-viewer data).
+
+    Views (``qa.question_view`` decides): ``public`` (attendees: the author of an anonymous question is
+    ``null``) and ``staff`` (moderators and admins: always the author). No view is ``public``.
+    """
+
+    views = {"public": _QUESTION_FIELDS, "staff": _QUESTION_FIELDS}
 
     id = fields.UUID()
     session_id = fields.UUID()
-    user_id = fields.UUID()
-    user = fields.Nested(PublicUserSchema)
+    user_id = fields.UUID(allow_none=True)
+    user = fields.Nested(PublicUserSchema, allow_none=True)
     text = fields.String()
     upvotes = fields.Integer()
     is_answered = fields.Boolean()
     is_hidden = fields.Boolean()
+    status = Enum(QuestionStatus)
+    is_anonymous = fields.Boolean()
     created_at = UTCDateTime()
+
+    @ma.post_dump(pass_original=True)
+    def hide_anonymous_author(self, data, question, **kwargs):
+        if self.view != "staff" and getattr(question, "is_anonymous", False):
+            data["userId"] = None
+            data["user"] = None
+        return data
 
 
 class QuestionViewSchema(QuestionSchema):
-    """A question as read over REST: also whether the caller has upvoted it."""
+    """A question as read over REST: also whether the caller has upvoted it (``viewer={"upvoted": ids}``,
+    see ``qa.question_viewer``)."""
 
-    has_upvoted = fields.Boolean()
+    views = {name: (*fields_, "has_upvoted") for name, fields_ in QuestionSchema.views.items()}
+
+    has_upvoted = fields.Method("_has_upvoted", metadata={"type": "boolean"})
+
+    def _has_upvoted(self, question):
+        upvoted = self.viewer.get("upvoted")
+        return ma.missing if upvoted is None else question.id in upvoted
 
 
 class PollOptionSchema(CamelSchema):
     id = fields.UUID()
     text = fields.String()
-    votes = fields.Integer()
+    votes = fields.Integer(allow_none=True)  # null: results hidden from this viewer (AFTER_CLOSE, open)
 
 
 class PollSchema(CamelSchema):
-    """The Poll JSON; ``userVoteOptionId`` only in REST answers (the caller's vote or null)."""
+    """The Poll JSON; ``userVoteOptionId`` only in REST answers (the caller's vote or null).
+
+    ``votes`` / ``totalVotes`` are null for attendees while an ``AFTER_CLOSE`` poll is open."""
 
     id = fields.UUID()
     session_id = fields.UUID()
     question = fields.String()
     is_active = fields.Boolean()
+    results_visibility = Enum(ResultsVisibility)
     options = fields.List(fields.Nested(PollOptionSchema))
-    total_votes = fields.Integer()
+    total_votes = fields.Integer(allow_none=True)
     created_at = UTCDateTime()
     user_vote_option_id = fields.UUID(allow_none=True)
 
@@ -181,6 +221,8 @@ class MessageListArgs(QueryArgs):
 class QuestionCreateSchema(CamelSchema):
     session_id = fields.UUID(required=True)
     text = Text(required=True, min_length=1, max_length=QUESTION_MAX)
+    # Only where the session allows anonymous questions (400 on ``anonymous`` otherwise).
+    anonymous = StrictBoolean(load_default=False)
 
 
 class UpvoteSchema(CamelSchema):
@@ -206,6 +248,7 @@ class PollCreateSchema(CamelSchema):
         validate=[validate.Length(min=POLL_MIN_OPTIONS, max=POLL_MAX_OPTIONS), distinct_texts],
     )
     is_active = StrictBoolean(load_default=False)
+    results_visibility = Enum(ResultsVisibility, load_default=ResultsVisibility.LIVE)
 
 
 class PollVoteSchema(CamelSchema):

@@ -31,6 +31,7 @@ from plataforma.schemas.interaction import (
     SessionRefSchema,
     UpvoteSchema,
 )
+from plataforma.schemas.moderation import BannedSchema, SessionSettingsEventSchema
 
 # ---------------------------------------------------------------- payloads only sockets carry
 
@@ -92,6 +93,13 @@ class RoomPollSchema(PollSchema):
         exclude = ("user_vote_option_id",)
 
 
+class QuestionPendingSchema(CamelSchema):
+    """``question_pending``: a question waiting for approval, as moderators see it."""
+
+    session_id = fields.UUID()
+    question = fields.Nested(QuestionSchema)
+
+
 # ---------------------------------------------------------------- the catalogue
 
 
@@ -147,6 +155,18 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "reactions": ServerEvent(ReactionsBatchSchema, "Reactions since the last batch (at most 1/s per process)."),
     "session_unavailable": ServerEvent(
         SessionUnavailableSchema, "The session is no longer visible to this socket; it left the room.", to="one socket"
+    ),
+    "session_settings": ServerEvent(SessionSettingsEventSchema, "A moderator changed the session's settings."),
+    "question_pending": ServerEvent(
+        QuestionPendingSchema, "A question awaits approval (moderators only).", to="the session's moderators"
+    ),
+    "poll_results": ServerEvent(
+        RoomPollSchema,
+        "The counts of an AFTER_CLOSE poll still open, hidden from attendees (moderators only).",
+        to="the session's moderators",
+    ),
+    "banned": ServerEvent(
+        BannedSchema, "This user was banned from an event: its sockets left the event's rooms.", to="one socket"
     ),
 }
 

@@ -11,7 +11,7 @@ from plataforma.extensions import db
 from plataforma.limits import LIST_MAX
 from plataforma.models import Message, Profile
 from plataforma.schemas.interaction import MessageSchema
-from plataforma.services import events, flood, parse_uuid, webhooks
+from plataforma.services import audit, bans, events, flood, moderation, parse_uuid, webhooks
 from plataforma.services.visibility import require_staff, visible_session
 from plataforma.values import as_uuid
 
@@ -74,9 +74,15 @@ def _cursor(session_id: uuid.UUID, before) -> Message:
 def post_message(actor: Profile, session_id, text: str) -> Message:
     """Persist a message (text already cleaned by the schema); queues ``new_message``.
 
-    Flood control (``CHAT_RATE_LIMIT`` per user per session) applies to every path in.
+    Flood control (``CHAT_RATE_LIMIT`` per user per session) applies to every path in, and so do the
+    session's moderation settings (SPEC §15): a ban (403 ``banned``), chat off (403 ``chat_disabled``),
+    blocked terms (400 ``blocked_term``) and slow mode (429 ``slow_mode``), in that order.
     """
     session = visible_session(actor, session_id)
+    bans.check_not_banned(actor, session.event_id)
+    moderation.check_chat(actor, session)
+    moderation.check_blocked_terms(session, text)
+    moderation.check_slow_mode(actor, session)
     flood.check_chat_rate(actor.id, session.id)
     message = Message(session_id=session.id, user_id=actor.id, text=text, user=actor)
     db.session.add(message)
@@ -87,29 +93,31 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     return message
 
 
-def _moderated_message(actor: Profile, message_id) -> Message:
+def _moderated_message(actor: Profile, message_id) -> tuple[Message, object]:
     require_staff(actor, "Only moderators can moderate chat.")
     message = db.session.get(Message, parse_uuid(message_id, "message"))
     if message is None:
         raise NotFound("Message not found.")
-    visible_session(actor, message.session_id, missing="Message not found.")  # DRAFT: 404 for non-admins
-    return message
+    session = visible_session(actor, message.session_id, missing="Message not found.")  # DRAFT: 404 for non-admins
+    return message, session
 
 
 def toggle_pin(actor: Profile, message_id) -> Message:
     """Pin or unpin (moderator+); queues ``message_pinned``."""
-    message = _moderated_message(actor, message_id)
+    message, session = _moderated_message(actor, message_id)
     if message.is_deleted:
         raise Conflict("A deleted message cannot be pinned.", code="message_deleted")
     message.is_pinned = not message.is_pinned
     db.session.flush()
     events.message_pinned(message.session_id, message.id, message.is_pinned)
+    action = "message.pin" if message.is_pinned else "message.unpin"
+    audit.record(actor, session.event_id, session.id, action, "message", message.id, {"userId": str(message.user_id)})
     return message
 
 
 def delete_message(actor: Profile, message_id) -> None:
     """Soft delete (moderator+); a deleted message is also unpinned. Queues ``message_deleted`` once."""
-    message = _moderated_message(actor, message_id)
+    message, session = _moderated_message(actor, message_id)
     if message.is_deleted:
         return
     message.is_deleted = True
@@ -117,3 +125,5 @@ def delete_message(actor: Profile, message_id) -> None:
     db.session.flush()
     events.message_deleted(message.session_id, message.id)
     webhooks.enqueue("message.deleted", message_payload(message))
+    details = {"userId": str(message.user_id), "text": message.text}
+    audit.record(actor, session.event_id, session.id, "message.delete", "message", message.id, details)

@@ -57,6 +57,12 @@ def session_room(session_id) -> str:
     return f"session:{session_id}"
 
 
+def moderators_room(session_id) -> str:
+    """The moderators' room of a session: its moderator+ sockets join it with the session room and
+    hear the events attendees must not (``question_pending``, ``poll_results``)."""
+    return f"moderators:{session_id}"
+
+
 # ---------------------------------------------------------------- room events, after commit
 
 
@@ -101,6 +107,29 @@ def product_featured(session_id, item: Callable[[], dict]) -> None:
     _queue(session_id, "product_featured", lambda: {"sessionId": str(session_id), "item": item()})
 
 
+def session_settings(session_id, settings: dict) -> None:
+    """``session_settings``: ``{sessionId, settings}`` after a moderator changed them (SPEC §15)."""
+    _queue(session_id, "session_settings", {"sessionId": str(session_id), "settings": settings})
+
+
+def question_pending(session_id, question: dict) -> None:
+    """``question_pending``: ``{sessionId, question}`` to the moderators' room only (not numbered)."""
+    payload = {"sessionId": str(session_id), "question": question}
+    _queue(session_id, "question_pending", payload, room=moderators_room(session_id))
+
+
+def poll_results(session_id, poll: Callable[[], dict]) -> None:
+    """``poll_results``: the Poll with its counts, to the moderators' room only (not numbered), after a
+    ``poll_updated`` that hid them from the room (``AFTER_CLOSE`` poll still open)."""
+    _queue(session_id, "poll_results", poll, room=moderators_room(session_id))
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the current transaction has committed, in order with the queued emits
+    (a rollback drops it). For effects that are not events of a room, e.g. evicting a banned user."""
+    db.session.info.setdefault(_KEY, []).append((None, action, None))
+
+
 # ---------------------------------------------------------------- immediate events
 
 
@@ -119,16 +148,21 @@ def session_unavailable(sid: str, session_id) -> None:
     _emit_now("session_unavailable", {"sessionId": str(session_id)}, sid)
 
 
+def banned(sid: str, payload: dict) -> None:
+    """``banned`` to one socket of a user just banned from an event: ``{eventId, until, reason}``."""
+    _emit_now("banned", payload, sid)
+
+
 # ---------------------------------------------------------------- the queue
 
 
-def _queue(session_id, event: str, payload: Payload) -> None:
-    """Emit ``event`` to the session's room once the current transaction has committed (numbered
-    events: logged now, see the module docstring)."""
+def _queue(session_id, event: str, payload: Payload, *, room: str | None = None) -> None:
+    """Emit ``event`` to the session's room (or ``room``) once the current transaction has committed
+    (numbered events: logged now, see the module docstring)."""
     if event in NUMBERED_EVENTS:
         _queue_many([session_id], event, payload)
         return
-    db.session.info.setdefault(_KEY, []).append((event, payload, session_room(session_id)))
+    db.session.info.setdefault(_KEY, []).append((event, payload, room or session_room(session_id)))
 
 
 def _queue_many(session_ids: Iterable, event: str, payload: Payload) -> None:
@@ -153,6 +187,12 @@ def dispatch_pending() -> None:
     """Emit everything queued; called right after a successful commit."""
     pending = db.session.info.pop(_KEY, [])
     for event, payload, room in pending:
+        if event is None:  # after_commit(action)
+            try:
+                payload()
+            except Exception:
+                log.exception("An after-commit action failed")
+            continue
         data = payload() if callable(payload) else payload
         try:
             socketio.emit(event, data, to=room)

@@ -21,8 +21,10 @@ from limits import parse
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from plataforma.errors import RateLimited
+from plataforma.services.redis import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +144,56 @@ def check_reaction_rate(user_id) -> None:
     if wait is not None:
         retry_after = max(1, math.ceil(wait))
         raise RateLimited(message.format(retry_after=retry_after), retry_after=retry_after)
+
+
+# ---------------------------------------------------------------- slow mode (SPEC §15)
+
+_SLOW = "plataforma.flood.slow"
+
+
+def check_slow_mode(user_id, session_id, seconds: int) -> None:
+    """One message per ``seconds`` per user per session; RateLimited ``slow_mode`` (with the seconds
+    left) otherwise. With Redis, one key per (session, user) set with ``NX`` and an expiry, shared by
+    every process; without Redis (or while it does not answer), in this process's memory."""
+    key = f"slow:{session_id}:{user_id}"
+    app = current_app._get_current_object()
+    wait, counted = None, False
+    client = redis_client(app)
+    if client is not None:
+        try:
+            wait, counted = _slow_redis(client, f"{app.config['RATELIMIT_KEY_PREFIX']}:{key}", seconds), True
+        except RedisError as exc:  # count here meanwhile, as the other limits do
+            if not _outage["logged"]:
+                _outage["logged"] = True
+                log.warning("Slow mode: Redis unreachable, counting in memory: %s", exc)
+    if not counted:
+        wait = _slow_memory(app, key, seconds)
+    if wait is not None:
+        retry_after = max(1, math.ceil(wait))
+        message = f"Slow mode: one message every {seconds} s; wait {retry_after} s."
+        raise RateLimited(message, code="slow_mode", retry_after=retry_after)
+
+
+def _slow_redis(client, key: str, seconds: int) -> float | None:
+    if client.set(key, "1", nx=True, px=int(seconds * 1000)):
+        return None
+    left = client.pttl(key)
+    return max(left, 1) / 1000 if left and left > 0 else 1.0
+
+
+def _slow_memory(app, key: str, seconds: int) -> float | None:
+    state = app.extensions.get(_SLOW)
+    if state is None:
+        with _lock:
+            state = app.extensions.setdefault(_SLOW, {"lock": threading.Lock(), "until": {}})
+    now = time.monotonic()
+    with state["lock"]:
+        until = state["until"]
+        if len(until) >= MemoryWindows.PURGE_AT:
+            for stale in [k for k, t in until.items() if t <= now]:
+                del until[stale]
+        ends = until.get(key)
+        if ends is not None and ends > now:
+            return ends - now
+        until[key] = now + seconds
+        return None

@@ -1,7 +1,14 @@
-"""Session Q&A: ask, upvote once, answer, hide (SPEC §6 Questions).
+"""Session Q&A: ask, upvote once, answer, hide, approve (SPEC §6 Questions, §15).
 
-Every change queues ``questions_updated`` with the session's *visible* list,
-computed after the commit so every client converges on the committed state.
+Every change queues ``questions_updated`` with the session's *visible* list (approved and not
+hidden; anonymous authors hidden), computed after the commit so every client converges on the
+committed state. A question asked while the session moderates questions is ``PENDING``: seen
+only by its author and moderators (REST), announced to the moderators' room with
+``question_pending``, and in ``questions_updated`` once approved.
+
+What a caller sees of a question is a schema view (``QuestionSchema`` / ``QuestionViewSchema``):
+``staff`` for moderators and admins (the author of an anonymous question too), ``public`` otherwise;
+``hasUpvoted`` is a viewer fact (:func:`question_viewer`, one query for a whole list).
 """
 
 from __future__ import annotations
@@ -15,28 +22,42 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from plataforma.errors import Conflict, NotFound
 from plataforma.extensions import db
-from plataforma.models import Profile, Question, QuestionUpvote
-from plataforma.schemas.interaction import QuestionSchema
-from plataforma.services import events, parse_uuid, webhooks
+from plataforma.models import EventSession, Profile, Question, QuestionStatus, QuestionUpvote
+from plataforma.schemas.interaction import QuestionSchema, QuestionViewSchema
+from plataforma.services import audit, bans, events, moderation, parse_uuid, webhooks
 from plataforma.services.visibility import require_staff, visible_session
 
-questions_schema = QuestionSchema(many=True)
-question_schema = QuestionSchema()
+public_questions_schema = QuestionSchema(many=True, view="public")
+staff_question_schema = QuestionSchema(view="staff")
+
+
+def question_view(actor: Profile | None) -> str:
+    """Which view of a question ``actor`` gets: ``staff`` (moderator+) or ``public``."""
+    return "staff" if actor is not None and actor.is_moderator else "public"
 
 
 def _ordered(
-    session_id: uuid.UUID, *, include_hidden: bool, limit: int | None = None, offset: int = 0
+    session_id: uuid.UUID,
+    *,
+    include_hidden: bool,
+    include_pending: bool = False,
+    author_id: uuid.UUID | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Question]:
     query = sa.select(Question).where(Question.session_id == session_id)
     if not include_hidden:
         query = query.where(Question.is_hidden.is_(False))
+    if not include_pending:
+        approved = Question.status == QuestionStatus.APPROVED
+        query = query.where(approved if author_id is None else sa.or_(approved, Question.user_id == author_id))
     query = query.order_by(Question.upvotes.desc(), Question.created_at.asc(), Question.id.asc())
     return list(db.session.scalars(query.limit(limit).offset(offset)).all())
 
 
 def visible_questions_payload(session_id) -> list[dict]:
-    """The ``questions_updated`` payload: non-hidden questions, no per-viewer fields."""
-    return questions_schema.dump(_ordered(session_id, include_hidden=False))
+    """The ``questions_updated`` payload: approved, non-hidden questions, public view, no per-viewer fields."""
+    return public_questions_schema.dump(_ordered(session_id, include_hidden=False))
 
 
 def _queue_update(session_id: uuid.UUID) -> None:
@@ -46,14 +67,22 @@ def _queue_update(session_id: uuid.UUID) -> None:
 def list_questions(
     actor: Profile, session_id, *, include_hidden: bool = False, limit: int | None = None, offset: int = 0
 ) -> list[Question]:
-    """By upvotes desc, then oldest first; hidden ones only for moderators who ask for them."""
+    """By upvotes desc, then oldest first; hidden ones only for moderators who ask for them; pending ones
+    for moderators and their authors."""
     session = visible_session(actor, session_id)
-    return _ordered(session.id, include_hidden=include_hidden and actor.is_moderator, limit=limit, offset=offset)
+    staff = actor.is_moderator
+    return _ordered(
+        session.id,
+        include_hidden=include_hidden and staff,
+        include_pending=staff,
+        author_id=actor.id,
+        limit=limit,
+        offset=offset,
+    )
 
 
-def mark_upvoted(actor: Profile, questions: Iterable[Question]) -> list[Question]:
-    """Set ``has_upvoted`` (a plain attribute, for REST answers) on each question; one query."""
-    questions = list(questions)
+def question_viewer(actor: Profile, questions: Iterable[Question]) -> dict:
+    """``{"upvoted": ids}``: which of ``questions`` the caller has upvoted (one query)."""
     ids = [q.id for q in questions]
     upvoted: set[uuid.UUID] = set()
     if ids:
@@ -64,28 +93,64 @@ def mark_upvoted(actor: Profile, questions: Iterable[Question]) -> list[Question
                 )
             )
         )
-    for question in questions:
-        question.has_upvoted = question.id in upvoted
-    return questions
+    return {"upvoted": upvoted}
 
 
-def ask_question(actor: Profile, session_id, text: str) -> Question:
+def questions_json(actor: Profile, questions: list[Question]) -> list[dict]:
+    """Questions as REST shows them to ``actor`` (its view, with ``hasUpvoted``)."""
+    schema = QuestionViewSchema(many=True, view=question_view(actor), viewer=question_viewer(actor, questions))
+    return schema.dump(questions)
+
+
+def question_json(actor: Profile, question: Question) -> dict:
+    return questions_json(actor, [question])[0]
+
+
+def staff_payload(question: Question) -> dict:
+    """The question as a moderator sees it (``question_pending``, webhooks, the dashboard)."""
+    return staff_question_schema.dump(question)
+
+
+def ask_question(actor: Profile, session_id, text: str, anonymous: bool = False) -> Question:
+    """Ask (SPEC §15 applies: bans, questions off, anonymity allowed, blocked terms, approval queue)."""
     session = visible_session(actor, session_id)
-    question = Question(session_id=session.id, user_id=actor.id, text=text, upvotes=0, user=actor)
+    bans.check_not_banned(actor, session.event_id)
+    moderation.check_questions(actor, session, anonymous)
+    moderation.check_blocked_terms(session, text)
+    pending = session.question_moderation and not actor.is_moderator
+    question = Question(
+        session_id=session.id,
+        user_id=actor.id,
+        text=text,
+        upvotes=0,
+        user=actor,
+        status=QuestionStatus.PENDING if pending else QuestionStatus.APPROVED,
+        is_anonymous=bool(anonymous),
+    )
     db.session.add(question)
     db.session.flush()
-    _queue_update(session.id)
-    webhooks.enqueue("question.created", question_schema.dump(question))
+    payload = staff_payload(question)
+    if pending:
+        events.question_pending(session.id, payload)
+    else:
+        _queue_update(session.id)
+    webhooks.enqueue("question.created", payload)
     return question
 
 
-def _question(actor: Profile, question_id) -> Question:
-    """A question the actor may see: 404 inside an invisible session, and hidden ones for attendees."""
+def _question(actor: Profile, question_id, *, participate: bool = False) -> tuple[Question, EventSession]:
+    """A question the actor may see: 404 inside an invisible session, hidden ones for attendees and
+    pending ones for attendees other than the author. ``participate``: also 403 ``banned``."""
     question = db.session.get(Question, parse_uuid(question_id, "question"))
-    if question is None or (question.is_hidden and not actor.is_moderator):
+    staff = actor.is_moderator
+    if question is None or (question.is_hidden and not staff):
         raise NotFound("Question not found.")
-    visible_session(actor, question.session_id, missing="Question not found.")
-    return question
+    if question.status == QuestionStatus.PENDING and not staff and question.user_id != actor.id:
+        raise NotFound("Question not found.")
+    session = visible_session(actor, question.session_id, missing="Question not found.")
+    if participate:
+        bans.check_not_banned(actor, session.event_id)
+    return question, session
 
 
 def upvote_question(actor: Profile, question_id) -> Question:
@@ -93,7 +158,7 @@ def upvote_question(actor: Profile, question_id) -> Question:
 
     The counter is incremented in SQL, so concurrent upvotes never lose an update.
     """
-    question = _question(actor, question_id)
+    question, _session = _question(actor, question_id, participate=True)
     try:
         with db.session.begin_nested():
             db.session.add(QuestionUpvote(question_id=question.id, user_id=actor.id))
@@ -107,21 +172,34 @@ def upvote_question(actor: Profile, question_id) -> Question:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     set_committed_value(question, "upvotes", upvotes)
-    question.has_upvoted = True
     _queue_update(question.session_id)
     return question
 
 
+_ACTIONS = {
+    ("is_answered", True): "question.answer",
+    ("is_answered", False): "question.reopen",
+    ("is_hidden", True): "question.hide",
+    ("is_hidden", False): "question.unhide",
+}
+
+
 def _moderate(actor: Profile, question_id, attribute: str, value: bool) -> Question:
     require_staff(actor, "Only moderators can moderate questions.")
-    question = _question(actor, question_id)
+    question, session = _question(actor, question_id)
     if getattr(question, attribute) != value:
         setattr(question, attribute, value)
         db.session.flush()
         _queue_update(question.session_id)
         if attribute == "is_answered" and value:
-            webhooks.enqueue("question.answered", question_schema.dump(question))
+            webhooks.enqueue("question.answered", staff_payload(question))
+        _audit(actor, session, question, _ACTIONS[(attribute, value)])
     return question
+
+
+def _audit(actor: Profile, session: EventSession, question: Question, action: str) -> None:
+    details = {"userId": str(question.user_id)}
+    audit.record(actor, session.event_id, session.id, action, "question", question.id, details)
 
 
 def set_answered(actor: Profile, question_id, is_answered: bool = True) -> Question:
@@ -132,3 +210,16 @@ def set_answered(actor: Profile, question_id, is_answered: bool = True) -> Quest
 def set_hidden(actor: Profile, question_id, is_hidden: bool = True) -> Question:
     """Hide from / show to attendees (moderator+)."""
     return _moderate(actor, question_id, "is_hidden", bool(is_hidden))
+
+
+def approve_question(actor: Profile, question_id) -> Question:
+    """Approve a pending question (moderator+): attendees see it from now on (``questions_updated``).
+    Approving an approved question changes nothing."""
+    require_staff(actor, "Only moderators can approve questions.")
+    question, session = _question(actor, question_id)
+    if question.status != QuestionStatus.APPROVED:
+        question.status = QuestionStatus.APPROVED
+        db.session.flush()
+        _queue_update(question.session_id)
+        _audit(actor, session, question, "question.approve")
+    return question

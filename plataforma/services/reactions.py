@@ -34,7 +34,7 @@ from plataforma.errors import NotFound
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile, ReactionTotal
 from plataforma.models.commerce import REACTION_TYPES
-from plataforma.services import events, flood, parse_uuid
+from plataforma.services import bans, events, flood, parse_uuid
 from plataforma.services.visibility import visible_session, visible_session_ids
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def record_reaction(actor, session_id, kind: str) -> None:
     app = current_app._get_current_object()
     agg = aggregator(app)
     session_id = _visible_session_id(agg, actor, session_id)
-    # Bans (#15): refuse a banned user here, before the reaction is counted.
+    bans.check_session(actor, session_id)  # 403 banned; cached per event (no query per reaction)
     flood.check_reaction_rate(actor.id)
     agg.add(session_id, kind)
     ensure_started(app)

@@ -25,7 +25,7 @@ from plataforma.models import (
     utcnow,
 )
 from plataforma.schemas.commerce import SessionProductSchema
-from plataforma.services import events, parse_uuid, webhooks
+from plataforma.services import audit, events, parse_uuid, webhooks
 from plataforma.services.visibility import visible_session
 
 item_schema = SessionProductSchema()
@@ -62,6 +62,7 @@ def _moderated_session(actor: Profile, session_id) -> EventSession:
 
 def _audit(actor: Profile, session: EventSession, action: str, product_id: uuid.UUID, details: dict) -> None:
     """The one place moderation's audit log (#15) records product.attach / product.feature / product.detach."""
+    audit.record(actor, session.event_id, session.id, action, "product", product_id, details)
 
 
 def _attached(session: EventSession, product_id) -> SessionProduct:

@@ -18,7 +18,7 @@ from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.models import Event, EventSession, Profile, Stream, StreamSource, StreamStatus, utcnow
 from plataforma.schemas.content import StreamSchema
-from plataforma.services import events, get_or_404, parse_uuid, webhooks
+from plataforma.services import audit, events, get_or_404, parse_uuid, webhooks
 from plataforma.services.content import apply_changes, require_admin
 from plataforma.services.visibility import published_events, require_staff, visible_event
 
@@ -38,6 +38,7 @@ TRANSITIONS = {
 }
 # The moderators' actions (POST /api/streams/:id/<action>) and the status each leads to.
 ACTIONS = {"start": StreamStatus.LIVE, "pause": StreamStatus.PAUSED, "end": StreamStatus.ENDED}
+ACTION_OF = {status: action for action, status in ACTIONS.items()}
 # A new stream starts IDLE, or LIVE at once (its first start).
 CREATE_STATUSES = (StreamStatus.IDLE, StreamStatus.LIVE)
 # Stream status -> webhook event (SPEC §16); a resume is a start again (``startedAt`` tells them apart).
@@ -118,6 +119,8 @@ def update_stream(actor: Profile, stream_id, changes: dict) -> Stream:
     apply_changes(stream, changes)
     if status is not None and status != stream.status:
         _transition(stream, status)
+        db.session.flush()
+        _audit(actor, stream, f"stream.{ACTION_OF[status]}")
     db.session.flush()
     return stream
 
@@ -134,7 +137,8 @@ def change_status(actor: Profile, stream_id, action: str) -> Stream:
 
 
 def _audit(actor: Profile, stream: Stream, action: str) -> None:
-    """The one place moderation's audit log (#15) records stream.start / stream.pause / stream.end."""
+    """stream.start / stream.pause / stream.end in the audit log (SPEC §15), by POST or by PATCH."""
+    audit.record(actor, stream.event_id, None, action, "stream", stream.id, {"status": stream.status.value})
 
 
 def _transition(stream: Stream, status: StreamStatus) -> None:

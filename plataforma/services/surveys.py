@@ -11,7 +11,7 @@ from plataforma.limits import SURVEY_TEXT_MAX
 from plataforma.models import Profile, Survey, SurveyField, SurveyFieldType, SurveyResponse
 from plataforma.schemas.base import clean_text
 from plataforma.schemas.interaction import SurveyResponseSchema
-from plataforma.services import parse_uuid, webhooks
+from plataforma.services import bans, parse_uuid, webhooks
 from plataforma.services.visibility import require_admin, visible_session
 from plataforma.values import as_uuid
 
@@ -84,6 +84,7 @@ def update_survey(actor: Profile, survey_id, changes: dict) -> Survey:
 def respond_to_survey(actor: Profile, survey_id, responses: dict) -> SurveyResponse:
     """Answer a survey once. Values are checked against its fields; 400 lists problems by field id."""
     survey = _survey(actor, survey_id, lock=True)
+    bans.check_session(actor, survey.session_id)  # 403 banned (SPEC §15)
     if not survey.is_active:
         raise Conflict("This survey is closed.", code="survey_inactive")
     answers = _validate_answers(survey, responses)

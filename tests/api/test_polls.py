@@ -9,7 +9,7 @@ from plataforma.extensions import db
 from plataforma.models import Poll
 from tests.api.interaction_support import MISSING_ID, error_code, record_emits, room, seed_poll, seed_vote
 
-POLL_KEYS = ["id", "sessionId", "question", "isActive", "options", "totalVotes", "createdAt"]
+POLL_KEYS = ["id", "sessionId", "question", "isActive", "resultsVisibility", "options", "totalVotes", "createdAt"]
 
 
 @pytest.fixture

@@ -11,7 +11,19 @@ from tests.api.interaction_support import (
     seed_upvote,
 )
 
-QUESTION_KEYS = ["id", "sessionId", "userId", "user", "text", "upvotes", "isAnswered", "isHidden", "createdAt"]
+QUESTION_KEYS = [
+    "id",
+    "sessionId",
+    "userId",
+    "user",
+    "text",
+    "upvotes",
+    "isAnswered",
+    "isHidden",
+    "status",
+    "isAnonymous",
+    "createdAt",
+]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from plataforma.models import EventSession, Message, Question
 from tests.api.content_helpers import READ, ROLES, Rows, admin_only, at, error_code, error_fields, iso
 
-SESSION_KEYS = ["id", "eventId", "title", "description", "speaker", "startTime", "endTime"]
+SESSION_KEYS = ["id", "eventId", "title", "description", "speaker", "startTime", "endTime", "settings"]
 
 
 @pytest.fixture

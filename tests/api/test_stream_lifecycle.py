@@ -235,3 +235,25 @@ def test_each_change_enqueues_its_webhook(app, client, moderator, rows, event, s
     refused = client.post(f"/api/streams/{stream}/pause", headers=moderator.headers)
     assert refused.status_code == 409
     assert _webhooks(app) == ["stream.started", "stream.paused", "stream.started", "stream.ended"]
+
+
+# ---------------------------------------------------------------- audit (SPEC §15)
+
+
+def test_stream_actions_are_audited_whether_posted_or_patched(app, client, moderator, admin, rows, event):
+    from tests.api.moderation_support import audit_actions
+
+    stream = rows.stream(event)
+    for action in ("start", "pause", "start", "end"):
+        assert client.post(f"/api/streams/{stream}/{action}", headers=moderator.headers).status_code == 200
+    other = rows.stream(event)
+    for status in ("LIVE", "LIVE", "PAUSED"):  # the same status again changes nothing: no entry
+        assert client.patch(f"/api/streams/{other}", json={"status": status}, headers=admin.headers).status_code == 200
+    assert client.post(f"/api/streams/{other}/end", headers=admin.headers).status_code == 200
+    assert client.post(f"/api/streams/{other}/start", headers=admin.headers).status_code == 409  # refused: no entry
+    posted = ["stream.start", "stream.pause", "stream.start", "stream.end"]
+    assert audit_actions(app, event) == posted + ["stream.start", "stream.pause", "stream.end"]
+    log = client.get(f"/api/events/{event}/audit", headers=moderator.headers).get_json()
+    assert {entry["targetType"] for entry in log} == {"stream"}
+    assert {entry["targetId"] for entry in log} == {stream, other}
+    assert all(entry["sessionId"] is None for entry in log)

@@ -24,6 +24,8 @@ NO_DATA_FOUND = "P0002"
 SERVER_ONLY_TABLES = {"credentials", "revoked_tokens", "alembic_version"}
 # SPEC §16: the event log and the webhook outbox are read through the API only.
 SERVER_ONLY_TABLES |= {"session_event_counters", "session_events", "webhooks", "webhook_deliveries"}
+# SPEC §15: bans and the audit log are the moderators', through the API.
+SERVER_ONLY_TABLES |= {"event_bans", "audit_log"}
 
 
 @pytest.fixture
@@ -183,6 +185,7 @@ def test_votes_and_responses_are_private_to_their_author(rls, world):
         ("UPDATE messages SET is_pinned = true WHERE id = :own_message", "is_pinned"),
         ("UPDATE questions SET upvotes = 1000 WHERE id = :own_question", "upvotes"),
         ("UPDATE questions SET is_hidden = false, is_answered = true WHERE id = :own_question", "is_answered"),
+        ("UPDATE questions SET status = 'PENDING' WHERE id = :own_question", "status"),  # any change of it
     ],
 )
 def test_user_cannot_change_admin_columns_of_their_own_rows(rls, world, sql, column):
@@ -279,6 +282,31 @@ def test_hidden_questions_and_deleted_messages_are_visible_to_their_author_only(
     rls.as_user(b)
     assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=hidden) == 1
     assert rls.scalar("SELECT count(*) FROM messages WHERE id = :id", id=deleted) == 1
+
+
+def test_pending_questions_are_visible_to_their_author_only(rls, world):
+    """SPEC §15: a question awaiting approval is its author's (moderators read it through the API)."""
+    session, a, b = world["session"], world["a"], world["b"]
+    pending = rls.question(session, b, status="PENDING")
+    approved = rls.question(session, b, status="APPROVED")
+    rls.as_user(a)
+    assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=pending) == 0
+    assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=approved) == 1
+    rls.as_user(b)
+    assert rls.scalar("SELECT count(*) FROM questions WHERE id = :id", id=pending) == 1
+
+
+def test_a_moderated_session_takes_pending_questions_only(rls, world):
+    session, a = world["session"], world["a"]
+    rls.as_user(world["admin"])
+    rls.rowcount("UPDATE event_sessions SET question_moderation = true WHERE id = :s", s=session)
+    rls.as_user(a)
+    insert = (
+        "INSERT INTO questions (id, session_id, user_id, text, upvotes, is_answered, is_hidden, status, created_at) "
+        "VALUES (gen_random_uuid(), :session, :a, 'q?', 0, false, false, :status, now())"
+    )
+    assert rls.error(insert, session=session, a=a, status="APPROVED") == INSUFFICIENT_PRIVILEGE
+    assert rls.rowcount(insert, session=session, a=a, status="PENDING") == 1
 
 
 @pytest.mark.parametrize("end", ["commit", "rollback"])
