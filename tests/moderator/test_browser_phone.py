@@ -511,10 +511,15 @@ def test_console_tabs_and_toasts_on_a_phone(chromium, server, database, tmp_path
                 shots(page, "tabs-unseen", full_page=False)
 
                 # A dropped connection: the page reconnects and re-reads the lists; still on Polls.
+                # (The items now on the page are marked: the resync replaces them with fresh ones.)
+                page.evaluate("document.querySelectorAll('[data-list] > *').forEach((el) => el.dataset.stale = '1')")
                 page.evaluate("window.plataformaConsole.socket.io.engine.close()")
                 expect(page.locator("[data-conn]")).not_to_have_attribute("data-state", "live")
                 expect(page.locator("[data-conn]")).to_have_attribute("data-state", "live")
+                expect(page.locator('[data-list="polls"] > [data-stale]')).to_have_count(0)
+                expect(page.locator('[data-list="chat"] > [data-stale]')).to_have_count(0)
                 assert _panels_shown(page) == ["polls"]
+                expect(page.get_by_role("tab", name="Polls")).to_have_attribute("aria-selected", "true")
 
                 # Toasts never cover a control. Bring a poll's button near the bottom of the screen
                 # (where the toasts used to float), note every control a tap reaches, act, compare.
