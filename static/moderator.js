@@ -9,7 +9,7 @@
   "use strict";
 
   var MAX_CHAT_ITEMS = 300;
-  var MAX_TOASTS = 4;
+  var MAX_TOASTS = 3; // they sit in the page flow (under the top bar): a few at most
 
   function $(selector, root) {
     return (root || document).querySelector(selector);

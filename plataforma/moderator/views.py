@@ -14,6 +14,7 @@ from plataforma.moderator import bp
 from plataforma.moderator.commerce_panel import commerce_context
 from plataforma.moderator.helpers import current_moderator
 from plataforma.moderator.moderation_panel import moderation_context
+from plataforma.moderator.panels import CONSOLE_PANELS
 from plataforma.moderator.stream_panel import stream_context
 from plataforma.schemas.interaction import PollSchema
 from plataforma.services import chat, polls, qa, tokens
@@ -99,8 +100,14 @@ def live_session(session_id):
     return render_template("moderator/session.html", **session_context(actor, session))
 
 
-def session_context(actor, session, *, poll_form: dict | None = None, poll_errors: dict | None = None) -> dict:
-    """Everything the live console renders (also used to re-render it with form errors)."""
+def session_context(
+    actor, session, *, poll_form: dict | None = None, poll_errors: dict | None = None, default_panel: str | None = None
+) -> dict:
+    """Everything the live console renders (also used to re-render it with form errors).
+
+    ``default_panel`` is the tab a phone shows first without a ``#panel`` in the address (a form
+    re-rendered with its errors shows its own panel); the first of CONSOLE_PANELS otherwise.
+    """
     messages = chat.list_messages(actor, session.id, limit=CHAT_HISTORY, include_deleted=True)
     # Pinned (and not deleted) on top, then newest first.
     messages = sorted(reversed(messages), key=lambda m: not (m.is_pinned and not m.is_deleted))
@@ -118,6 +125,8 @@ def session_context(actor, session, *, poll_form: dict | None = None, poll_error
         "poll_errors": poll_errors or {},
         "socket_token": socket_token(actor),
         "placeholders": PLACEHOLDERS,
+        "console_panels": CONSOLE_PANELS,
+        "default_panel": default_panel or ("polls" if poll_errors else CONSOLE_PANELS[0].id),
         **commerce_context(actor, session),
         **stream_context(actor, session),
         **moderation_context(actor, session),
