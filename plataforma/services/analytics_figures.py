@@ -65,12 +65,14 @@ def viewer_figures(
     )
     if bucket_size is not None:
         parts.extend(_bucket_parts(v, sweep.c, bucket_size))
-    if overall:
+    # Over one session, "all the sessions" is that session: the same figures, without a second pass.
+    across = overall and len(session_ids) > 1
+    if across:
         merged_all = q.merged(views, per_session=False, name="merged_all")
         parts.extend(_merge_parts(merged_all, per_session=False, partition=False)[0])
 
     result = {sid: empty_figures() for sid in session_ids}
-    if overall:
+    if across:
         result[None] = empty_figures()
     buckets = []
     for row in db.session.execute(sa.union_all(*parts)):
@@ -89,6 +91,8 @@ def viewer_figures(
             figures["peak_at"] = datetime.fromtimestamp(row.x1, UTC)
         elif row.kind == BUCKET:
             buckets.append(row)
+    if overall and not across:
+        result[None] = dict(result[session_ids[0]])
     return result, buckets
 
 
