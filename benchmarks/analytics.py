@@ -2,13 +2,15 @@
 
     python benchmarks/analytics.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
                                    [--views 100000] [--messages 50000] [--viewers 20000] [--runs 5]
+                                   [--keep | --reuse URL]
 
 Creates a scratch database on the server of ``--database-url`` (default: TEST_DATABASE_URL, else
 the local PostgreSQL; a ``sqlite:///`` URL works too), runs the migrations, bulk-inserts the
 views (several per viewer, overlapping tabs, 2 % still open, spread over six hours) and the
 messages, then times ``GET /api/sessions/:id/analytics`` (the service call, as the route makes
 it) and the event analytics, printing the best / median time and the number of SQL statements.
-The scratch database is dropped at the end.
+The scratch database is dropped at the end; ``--keep`` keeps it (and prints its URL) so that
+``--reuse URL`` can time it again without rebuilding the data, or ``psql`` can EXPLAIN the queries.
 """
 
 from __future__ import annotations
@@ -105,6 +107,15 @@ def populate(db, n_views: int, n_messages: int, n_viewers: int):
     return admin_id, session.id, event.id
 
 
+def bench_ids(db):
+    """(admin id, session id, event id) of a database a previous ``--keep`` run populated."""
+    from plataforma.models import Credential, EventSession
+
+    admin_id = db.session.scalar(sa.select(Credential.id).where(Credential.email == "bench-admin@example.com"))
+    session = db.session.scalars(sa.select(EventSession).where(EventSession.title == "Bench session")).one()
+    return admin_id, session.id, session.event_id
+
+
 def backend_cpu_seconds(db) -> float | None:
     """CPU time used so far by this session's PostgreSQL backend (local server only; None elsewhere).
 
@@ -142,6 +153,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--viewers", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
+    reuse = parser.add_mutually_exclusive_group()
+    reuse.add_argument("--keep", action="store_true", help="keep the scratch database and print its URL")
+    reuse.add_argument("--reuse", metavar="URL", help="time a database a previous --keep run left")
     args = parser.parse_args()
 
     from plataforma import create_app
@@ -149,19 +163,22 @@ def main() -> None:
     from plataforma.models import Profile
     from plataforma.services import analytics
 
-    url, drop = scratch_database(args.database_url)
+    url, drop = (args.reuse, lambda: None) if args.reuse else scratch_database(args.database_url)
     try:
         app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
-            from flask_migrate import upgrade
+            if args.reuse:
+                admin_id, session_id, event_id = bench_ids(db)
+            else:
+                from flask_migrate import upgrade
 
-            upgrade()
-            began = time.perf_counter()
-            admin_id, session_id, event_id = populate(db, args.views, args.messages, args.viewers)
-            print(
-                f"{db.engine.dialect.name}: inserted {args.views} views ({args.viewers} viewers) and "
-                f"{args.messages} messages in {time.perf_counter() - began:.1f} s"
-            )
+                upgrade()
+                began = time.perf_counter()
+                admin_id, session_id, event_id = populate(db, args.views, args.messages, args.viewers)
+                print(
+                    f"{db.engine.dialect.name}: inserted {args.views} views ({args.viewers} viewers) and "
+                    f"{args.messages} messages in {time.perf_counter() - began:.1f} s"
+                )
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         statements: list[str] = []
         with app.test_request_context():
@@ -191,7 +208,10 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
     finally:
-        drop()
+        if args.keep:
+            print(f"kept: --reuse {url}")
+        else:
+            drop()
 
 
 if __name__ == "__main__":

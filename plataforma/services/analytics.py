@@ -30,16 +30,15 @@ from plataforma.models import (
     Profile,
     Question,
     QuestionUpvote,
-    SessionView,
     Survey,
     SurveyResponse,
     utcnow,
 )
 from plataforma.services import analytics_sql as q
 from plataforma.services import commerce_figures
+from plataforma.services.analytics_figures import empty_figures, viewer_figures
 from plataforma.services.visibility import visible_event, visible_session
 
-PERCENTILES = (25, 50, 75, 90)
 BUCKETS = {"hour": 3600, "minute": 60}
 MAX_BUCKETS = 20_000  # about two weeks of minutes
 
@@ -66,7 +65,7 @@ def session_analytics(actor: Profile, session_id, *, bucket: str = "hour", now: 
     require_moderator(actor)
     session = visible_session(actor, session_id)
     now = now or utcnow()
-    figures, buckets = _viewer_figures([session.id], now, bucket_size=BUCKETS[bucket])
+    figures, buckets = viewer_figures([session.id], now, bucket_size=BUCKETS[bucket])
     return {
         "session_id": session.id,
         "live_viewers": live_viewers(session.id),
@@ -78,123 +77,6 @@ def session_analytics(actor: Profile, session_id, *, bucket: str = "hour", now: 
         },
         "products": commerce_figures.products(session.id, now),
     }
-
-
-def _empty_figures() -> dict:
-    return {
-        "unique_viewers": 0,
-        "total_views": 0,
-        "peak_concurrent": 0,
-        "peak_at": None,
-        "avg_watch_seconds": 0.0,
-        "total_watch_seconds": 0,
-        "retention": {f"p{p}": 0 for p in PERCENTILES},
-        "span": None,
-    }
-
-
-VIEWERS, VIEWS, PEAK, BUCKET = 1, 2, 3, 4
-_SLOTS = 7
-
-
-def _row(kind: int, session_id, bucket=None, *values) -> list:
-    """One row of the combined figures query: kind, session, bucket, then ``_SLOTS`` numbers."""
-    numbers = [sa.cast(value, sa.Float) for value in values]
-    numbers += [sa.cast(sa.null(), sa.Float)] * (_SLOTS - len(numbers))
-    bucket = sa.cast(bucket if bucket is not None else sa.null(), sa.Float)
-    columns = [sa.literal(kind).label("kind"), session_id.label("sid"), bucket.label("b")]
-    return columns + [number.label(f"x{i}") for i, number in enumerate(numbers)]
-
-
-def _viewer_figures(session_ids: list, now: datetime, *, bucket_size: int | None = None) -> tuple[dict, list]:
-    """Every viewer figure of each session in ONE statement (the merged views are computed once).
-
-    The statement is a UNION ALL of row kinds: per-viewer aggregates (viewers, watch time,
-    percentiles), view counts with the time span, the peak, and (for one session) timeline buckets.
-    """
-    q.roomy_sorts()
-    views = q.views(session_ids, now)
-    merged = q.merged(views)
-    watch = q.watch_per_viewer(merged)
-    sweep = q.sweep(merged)
-    v, s, w = views.c, sweep.c, watch.c
-
-    ranked = sa.select(
-        w.session_id,
-        w.watch,
-        sa.func.row_number().over(partition_by=w.session_id, order_by=w.watch).label("rank"),
-        sa.func.count().over(partition_by=w.session_id).label("n"),
-    ).cte("ranked")
-    r = ranked.c
-    # Nearest rank: the ceil(p/100 * n)-th smallest, in integer arithmetic.
-    percentiles = [sa.func.max(sa.case((r.rank == (p * r.n + 99) // 100, r.watch))) for p in PERCENTILES]
-    parts = [
-        sa.select(*_row(VIEWERS, r.session_id, None, sa.func.count(), sa.func.sum(r.watch), *percentiles)).group_by(
-            r.session_id
-        ),
-        sa.select(*_row(VIEWS, v.session_id, None, sa.func.count(), sa.func.min(v.s), sa.func.max(v.e))).group_by(
-            v.session_id
-        ),
-    ]
-    # The peak: the highest level and the first moment it is reached (no sort of the sweep needed).
-    tops = sa.select(s.session_id, sa.func.max(s.level).label("top")).group_by(s.session_id).subquery()
-    parts.append(
-        sa.select(*_row(PEAK, s.session_id, None, tops.c.top, sa.func.min(s.moment)))
-        .join(tops, sa.and_(tops.c.session_id == s.session_id, tops.c.top == s.level))
-        .group_by(s.session_id, tops.c.top)
-    )
-    if bucket_size is not None:
-        parts.extend(_bucket_parts(v, s, bucket_size))
-    result = {sid: _empty_figures() for sid in session_ids}
-    buckets = []
-    for row in db.session.execute(sa.union_all(*parts)):
-        figures = result[row.sid]
-        if row.kind == VIEWERS:
-            viewers_n, total = int(row.x0), int(row.x1 or 0)
-            figures["unique_viewers"] = viewers_n
-            figures["total_watch_seconds"] = total
-            figures["avg_watch_seconds"] = round(total / viewers_n, 2) if viewers_n else 0.0
-            figures["retention"] = {f"p{p}": int(getattr(row, f"x{i + 2}") or 0) for i, p in enumerate(PERCENTILES)}
-        elif row.kind == VIEWS:
-            figures["total_views"] = int(row.x0)
-            figures["span"] = (row.x1, row.x2)
-        elif row.kind == PEAK and row.x0 and row.x0 > 0:
-            figures["peak_concurrent"] = int(row.x0)
-            figures["peak_at"] = _iso_seconds(row.x1)
-        elif row.kind == BUCKET:
-            buckets.append(row)
-    return result, buckets
-
-
-def viewer_figures(session_ids: list, now: datetime) -> dict:
-    """Views, viewers, watch time, retention and peak of each session (one statement)."""
-    figures, _ = _viewer_figures(session_ids, now)
-    for item in figures.values():
-        item.pop("span")
-    return figures
-
-
-def _bucket_parts(v, s, size: int) -> list:
-    """Timeline rows per bucket: joins, leaves (views); max level, level change, event at the bucket's start."""
-    joins_b, leaves_b, sweep_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size), q.bucket_of(s.moment, size)
-    return [
-        sa.select(*_row(BUCKET, v.session_id, joins_b, sa.func.count())).group_by(v.session_id, joins_b),
-        sa.select(*_row(BUCKET, v.session_id, leaves_b, None, sa.func.count()))
-        .where(v.open == 0)
-        .group_by(v.session_id, leaves_b),
-        sa.select(
-            *_row(
-                BUCKET,
-                s.session_id,
-                sweep_b,
-                None,
-                None,
-                sa.func.max(s.level),
-                sa.func.sum(s.delta),
-                sa.func.max(sa.case((s.moment == sweep_b, 1), else_=0)),
-            )
-        ).group_by(s.session_id, sweep_b),
-    ]
 
 
 def _timeline(rows: list, span, size: int) -> list[dict]:
@@ -278,29 +160,32 @@ def viewers(
     """Each viewer once: first join, last leave (null while watching), union watch time; longest first."""
     require_moderator(actor)
     session = visible_session(actor, session_id)
+    q.analytics_settings()
     query = viewers_query(session.id, now or utcnow(), live=live).limit(limit).offset(offset)
     return [viewer_item(row) for row in db.session.execute(query)]
 
 
 def viewers_query(session_id, now: datetime, *, live: bool | None = None) -> sa.Select:
-    views = q.views([session_id], now)
-    watch = q.watch_per_viewer(q.merged(views))
-    v = views.c
+    """Each viewer's first join, last end, live flag and watch time: one group-by over the merge pass.
+
+    The merge pass comes out in viewer order (from the index), so PostgreSQL groups it as it streams.
+    """
+    m = q.merged(q.views([session_id], now), view_columns=True).c
     per_viewer = (
         sa.select(
-            v.viewer,
-            sa.func.min(v.s).label("joined"),
-            sa.func.max(v.e).label("last"),
-            sa.func.max(v.open).label("live"),
+            m.viewer,
+            sa.func.min(m.s).label("joined"),
+            sa.func.max(m.e).label("last"),
+            sa.func.max(m.open).label("live"),
+            q.to_int(sa.func.sum(m.adds)).label("watch"),
         )
-        .group_by(v.viewer)
+        .group_by(m.viewer)
         .subquery()
     )
     query = (
-        sa.select(per_viewer, watch.c.watch, Profile.name)
-        .join(watch, watch.c.viewer == per_viewer.c.viewer)
+        sa.select(per_viewer, Profile.name)
         .outerjoin(Profile, Profile.id == per_viewer.c.viewer)
-        .order_by(watch.c.watch.desc(), per_viewer.c.joined, per_viewer.c.viewer)
+        .order_by(per_viewer.c.watch.desc(), per_viewer.c.joined, per_viewer.c.viewer)
     )
     if live is not None:
         query = query.where(per_viewer.c.live == (1 if live else 0))
@@ -333,38 +218,25 @@ def event_analytics(actor: Profile, event_id, *, now: datetime | None = None) ->
             .order_by(EventSession.start_time.asc().nulls_last(), EventSession.created_at, EventSession.id)
         )
     )
-    figures = viewer_figures(sessions, now) if sessions else {}
+    figures = viewer_figures(sessions, now, overall=True)[0] if sessions else {}
+    for item in figures.values():
+        item.pop("span")
     engagement = engagement_counts(sessions) if sessions else {}
-    overall = _event_overall(event.id, now)
+    reactions = commerce_figures.reactions_of(sessions) if sessions else {}
+    overall = figures.pop(None, empty_figures())
     return {
         "event_id": event.id,
-        **overall,
+        **{key: overall[key] for key in ("unique_viewers", "peak_concurrent", "peak_at", "total_watch_seconds")},
         "sessions": [
             {
                 "session_id": sid,
                 "live_viewers": live_viewers(sid),
                 **figures[sid],
-                "engagement": {**engagement[sid], "reactions": commerce_figures.reactions(sid)},
+                "engagement": {**engagement[sid], "reactions": reactions[sid]},
             }
             for sid in sessions
         ],
         "top_attendees": top_attendees(event.id),
-    }
-
-
-def _event_overall(event_id, now: datetime) -> dict:
-    """Viewers, peak and union watch time over all the event's sessions (a viewer in two rooms counts once)."""
-    views = q.views(SessionView.session_id.in_(q.session_ids_of_event(event_id)), now)
-    merged = q.merged(views, per_session=False)
-    watch = q.watch_per_viewer(merged, per_session=False)
-    viewers_n, total = db.session.execute(sa.select(sa.func.count(), sa.func.sum(watch.c.watch))).one()
-    s = q.sweep(merged, per_session=False).c
-    peak = db.session.execute(sa.select(s.level, s.moment).order_by(s.level.desc(), s.moment).limit(1)).first()
-    return {
-        "unique_viewers": viewers_n,
-        "peak_concurrent": int(peak.level) if peak and peak.level > 0 else 0,
-        "peak_at": _iso_seconds(peak.moment) if peak and peak.level > 0 else None,
-        "total_watch_seconds": int(total or 0),
     }
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from plataforma.extensions import db
-from plataforma.models import EventSession, SessionView
+from plataforma.models import SessionView
 
 
 def viewer_key():
@@ -33,10 +33,19 @@ def _dialect() -> str:
 SORT_MEMORY = "64MB"
 
 
-def roomy_sorts() -> None:
-    """Let this transaction's sorts and window functions run in memory (PostgreSQL; reset at commit/rollback)."""
+def analytics_settings() -> None:
+    """This transaction's settings for the analytics statements (PostgreSQL; reset at commit/rollback).
+
+    * sorts and window functions run in memory (``work_mem``);
+    * no JIT compilation: the statements' estimated cost passes ``jit_above_cost`` from ~100,000 views
+      (an event's sessions together already do), and compiling their ~150 expressions took ~250 ms,
+      more than running them. One statement sets both.
+    """
     if _dialect() == "postgresql":
-        db.session.execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+        db.session.execute(
+            sa.text("SELECT set_config('work_mem', :memory, true), set_config('jit', 'off', true)"),
+            {"memory": SORT_MEMORY},
+        )
 
 
 def epoch(value) -> sa.ColumnElement:
@@ -59,10 +68,16 @@ def bucket_of(seconds, size: int) -> sa.ColumnElement:
     return to_int(seconds / size) * size
 
 
-def views(session_filter, now: datetime, *, key=None):
-    """One row per view: viewer, start, end (open views end ``now``), as epoch seconds."""
-    if isinstance(session_filter, list):
-        session_filter = SessionView.session_id.in_(session_filter)
+def views(session_ids: list, now: datetime, *, key=None) -> sa.Subquery:
+    """One row per view: viewer, start, end (open views end ``now``), as epoch seconds; ``open``.
+
+    A subquery, not a CTE: the planner folds it into the window pass of :func:`merged`, which then
+    reads ``session_views`` straight in the order of ``ix_session_views_viewer_order`` (no sort).
+    """
+    if len(session_ids) == 1:
+        session_filter = SessionView.session_id == session_ids[0]  # the index's order serves one session
+    else:
+        session_filter = SessionView.session_id.in_(session_ids)
     now_seconds = round(now.timestamp(), 3)
     raw = (
         sa.select(
@@ -70,6 +85,7 @@ def views(session_filter, now: datetime, *, key=None):
             SessionView.session_id.label("session_id"),
             (key if key is not None else viewer_key()).label("viewer"),
             SessionView.joined_at.label("joined_at"),
+            SessionView.left_at.label("left_at"),
             epoch(SessionView.joined_at).label("s"),
             epoch(SessionView.left_at).label("left"),
         )
@@ -83,38 +99,46 @@ def views(session_filter, now: datetime, *, key=None):
         r.session_id,
         r.viewer,
         r.joined_at,
+        r.left_at,
         r.s,
         # Open views last until now; a view closed before it opened (clock skew) lasts nothing.
         _greatest(sa.func.coalesce(r.left, now_value), r.s).label("e"),
         sa.case((r.left.is_(None), 1), else_=0).label("open"),
         now_value.label("now"),
-    ).cte("views")
-
-
-def session_ids_of_event(event_id) -> sa.Select:
-    return sa.select(EventSession.id).where(EventSession.event_id == event_id)
+    ).subquery("views")
 
 
 def _greatest(*values) -> sa.ColumnElement:
     return (sa.func.greatest if _dialect() == "postgresql" else sa.func.max)(*values)
 
 
-def merged(views_cte, *, per_session: bool = True):
+# ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING, with the 1 written into the SQL: SQLAlchemy 2.1 sends
+# frame offsets as bound parameters, and three windows with three parameters ($1, $2, $3) are three
+# different windows to PostgreSQL (three WindowAgg passes instead of one).
+_ROWS_BEFORE = sa.FrameClause(
+    None, sa.literal(1, sa.Integer, literal_execute=True), sa.FrameClauseType.UNBOUNDED, sa.FrameClauseType.PRECEDING
+)
+
+
+def merged(views, *, per_session: bool = True, name: str = "merged", view_columns: bool = False):
     """One window pass over each viewer's views in start order (the union of intervals, two tabs once).
 
     With ``before`` = the latest end among the viewer's earlier views and ``reach`` = the same
     including this view: the view adds ``max(0, e - max(s, before))`` seconds to the union; it
     starts a merged interval ("island") when ``s > before``, and ends one at ``reach`` when the
     next view starts after ``reach`` (or there is none).
-    Rows: session_id, viewer, s, adds, starts, ends, reach, live_end (the island holds an open view).
+    Rows (one per view): session_id, viewer, adds, island_start (``s`` when the view starts an
+    island, else null), island_end (``reach`` when the view ends an island that has ended, else
+    null); with ``view_columns`` also the view's s, e and open. The CTE is materialised when
+    several parts read it, so it carries only what they need.
     """
-    v = views_cte.c
+    v = views.c
     # One window definition for the three functions, so the database sorts and scans once
     # (lead ignores the frame; PostgreSQL evaluates identical windows in one WindowAgg).
     window = {
         "partition_by": [v.session_id, v.viewer] if per_session else [v.viewer],
         "order_by": (v.joined_at, v.id),
-        "rows": (None, -1),
+        "rows": _ROWS_BEFORE,
     }
     windowed = sa.select(
         v.session_id,
@@ -130,37 +154,53 @@ def merged(views_cte, *, per_session: bool = True):
     w = windowed.c
     reach = _greatest(sa.func.coalesce(w.before, w.e), w.e)
     open_so_far = _greatest(sa.func.coalesce(w.open_before, 0), w.open)
+    # A viewer still watching has not left: their island has no end, so the last level is who watches now.
+    # (An open view ends at now, so the island holding it reaches now; a view closed by a server whose
+    # clock runs ahead may reach past now too, but it has no open view, and it ends.)
+    live = sa.and_(open_so_far == 1, reach >= w.now)
+    ends = sa.and_(sa.or_(w.following.is_(None), w.following > reach), sa.not_(live))
     return sa.select(
         w.session_id,
         w.viewer,
-        w.s,
+        *((w.s, w.e, w.open) if view_columns else ()),
         _greatest(w.e - _greatest(w.s, sa.func.coalesce(w.before, w.s)), 0).label("adds"),
-        sa.case((sa.or_(w.before.is_(None), w.s > w.before), 1), else_=0).label("starts"),
-        sa.case((sa.or_(w.following.is_(None), w.following > reach), 1), else_=0).label("ends"),
-        reach.label("reach"),
-        # A viewer still watching has not left: their island has no end, so the last level is who watches now.
-        # (An open view ends at now, so the island holding it reaches now; a view closed by a server whose
-        # clock runs ahead may reach past now too, but it has no open view, and it ends.)
-        sa.case((sa.and_(open_so_far == 1, reach >= w.now), 1), else_=0).label("live_end"),
-    ).cte("merged")
+        sa.case((sa.or_(w.before.is_(None), w.s > w.before), w.s)).label("island_start"),
+        sa.case((ends, reach)).label("island_end"),
+    ).cte(name)
 
 
-def watch_per_viewer(merged_cte, *, per_session: bool = True):
+def watch_per_viewer(merged_cte, *, per_session: bool = True, name: str = "watch"):
     """Rows (session_id?, viewer, watch): whole seconds of the union of the viewer's views."""
     m = merged_cte.c
     cols = [m.session_id] if per_session else []
-    return sa.select(*cols, m.viewer, to_int(sa.func.sum(m.adds)).label("watch")).group_by(*cols, m.viewer).cte("watch")
+    return sa.select(*cols, m.viewer, to_int(sa.func.sum(m.adds)).label("watch")).group_by(*cols, m.viewer).cte(name)
 
 
-def sweep(merged_cte, *, per_session: bool = True):
-    """Viewers watching after each island start/end (ends first at equal times): (session_id?, moment, delta, level)."""
+def microseconds(seconds) -> sa.ColumnElement:
+    """Epoch seconds as a whole number of microseconds: the same order, but PostgreSQL sorts integers faster."""
+    return sa.cast(sa.func.round(seconds * 1_000_000), sa.BigInteger)
+
+
+def sweep(merged_cte, *, per_session: bool = True, partition: bool | None = None, name: str = "sweep"):
+    """Viewers watching after each island start/end (ends first at equal times): (session_id?, moment, delta, level).
+
+    ``partition`` (default: ``per_session``) runs the sum per session; one session needs none.
+    """
     m = merged_cte.c
     cols = [m.session_id] if per_session else []
-    starts = sa.select(*cols, m.s.label("moment"), sa.literal(1).label("delta")).where(m.starts == 1)
-    ends = sa.select(*cols, m.reach.label("moment"), sa.literal(-1).label("delta")).where(m.ends == 1, m.live_end == 0)
-    points = sa.union_all(starts, ends).cte("points")
+    starts = sa.select(*cols, m.island_start.label("moment"), sa.literal(1).label("delta")).where(
+        m.island_start.is_not(None)
+    )
+    ends = sa.select(*cols, m.island_end.label("moment"), sa.literal(-1).label("delta")).where(
+        m.island_end.is_not(None)
+    )
+    points = sa.union_all(starts, ends).cte(f"{name}_points")
     p = points.c
-    partition = [p.session_id] if per_session else None
-    level = sa.func.sum(p.delta).over(partition_by=partition, order_by=(p.moment, p.delta), rows=(None, 0))
+    partition = per_session if partition is None else partition
+    level = sa.func.sum(p.delta).over(
+        partition_by=[p.session_id] if partition else None,
+        order_by=(microseconds(p.moment), p.delta),
+        rows=(None, 0),
+    )
     pcols = [p.session_id] if per_session else []
-    return sa.select(*pcols, p.moment, p.delta, level.label("level")).cte("sweep")
+    return sa.select(*pcols, p.moment, p.delta, level.label("level")).cte(name)

@@ -13,11 +13,20 @@ from plataforma.services.analytics_sql import epoch
 
 
 def reactions(session_id) -> dict[str, int]:
-    totals = dict.fromkeys(REACTION_TYPES, 0)
+    return reactions_of([session_id])[session_id]
+
+
+def reactions_of(session_ids: list) -> dict:
+    """{session id: {reaction type: count}} of several sessions, in one query."""
+    totals = {sid: dict.fromkeys(REACTION_TYPES, 0) for sid in session_ids}
     rows = db.session.execute(
-        sa.select(ReactionTotal.type, ReactionTotal.count).where(ReactionTotal.session_id == session_id)
+        sa.select(ReactionTotal.session_id, ReactionTotal.type, ReactionTotal.count).where(
+            ReactionTotal.session_id.in_(session_ids)
+        )
     )
-    totals.update({kind: int(n) for kind, n in rows if kind in totals})
+    for sid, kind, n in rows:
+        if kind in totals[sid]:
+            totals[sid][kind] = int(n)
     return totals
 
 

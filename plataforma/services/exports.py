@@ -30,7 +30,7 @@ from plataforma.models import (
     SurveyResponse,
     utcnow,
 )
-from plataforma.services import analytics
+from plataforma.services import analytics, analytics_sql
 from plataforma.services.visibility import visible_event, visible_session
 
 CHUNK_ROWS = 500
@@ -171,6 +171,7 @@ def _viewers(session_id):
     query = analytics.viewers_query(session_id, utcnow())
 
     def rows():
+        analytics_sql.analytics_settings()  # in the transaction that reads the rows
         for row in _stream(query):
             item = analytics.viewer_item(row)
             yield (

@@ -291,6 +291,42 @@ def test_session_analytics_runs_a_bounded_number_of_queries(app, rows, watched, 
         db.session.rollback()
 
 
+def test_event_analytics_runs_a_bounded_number_of_queries(app, rows, watched, count_queries):
+    """Every session's figures and the event's come from one statement; reactions from one query."""
+    event_id, _, people = watched
+
+    def queries() -> tuple[int, dict]:
+        with app.test_request_context():
+            actor = db.session.get(Profile, uuid.UUID(people["A"].id))
+            actor.role = Role.ADMIN
+            db.session.flush()
+            analytics.event_analytics(actor, event_id)  # warm caches (which commerce tables exist)
+            with count_queries() as counter:
+                body = analytics.event_analytics(actor, event_id)
+            db.session.rollback()
+        return counter.count, body
+
+    first, body = queries()
+    # One session: the event's figures are that session's (no second pass over the views).
+    assert (body["unique_viewers"], body["total_watch_seconds"], body["peak_concurrent"]) == (3, 7200, 2)
+    assert body["peak_at"] == m(50)
+    # Three more sessions with views: the same number of queries.
+    for n in range(3):
+        session_id = rows.session(event_id, title=f"Extra {n}")
+        rows.add(
+            SessionView,
+            session_id=uuid.UUID(session_id),
+            user_id=uuid.UUID(people["C"].id),
+            joined_at=m(n),
+            left_at=m(n + 5),
+        )
+    count, body = queries()
+    assert len(body["sessions"]) == 4
+    assert count == first
+    # visible event, its sessions, (PostgreSQL settings), the figures, engagement, reactions, top attendees
+    assert first <= 7
+
+
 @pytest.fixture
 def commerce_tables():
     """The live-commerce tables the figures read (written directly, with known times)."""
