@@ -11,6 +11,7 @@ is skipped, unless CI is set, where a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "browser-test-password"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
 SECRET = "browser-test-secret-" + "x" * 32
 
 
@@ -154,6 +156,37 @@ def server(tmp_path, database):
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@contextlib.contextmanager
+def console_page(chromium: str, base: str, session_id: str, problems: list[str], *, expected_statuses=()):
+    """A 1280 px Chromium page signed in to the session's live console, connected, marked so that a
+    reload shows (``window.__noReload``). Page errors and 4xx/5xx answers (other than
+    ``expected_statuses``) are appended to ``problems``; dialogs are accepted."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+            def on_response(r):
+                if r.status >= 400 and r.status not in expected_statuses:
+                    problems.append(f"HTTP {r.status} {r.url}")
+
+            page.on("response", on_response)
+            page.on("dialog", lambda dialog: dialog.accept())
+            expect.set_options(timeout=15_000)
+            page.goto(base + f"/moderator/login?next=/moderator/sessions/{session_id}")
+            page.get_by_label("Email").fill("mod@browser.test")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.locator("[data-conn]")).to_have_attribute("data-state", "live")
+            page.evaluate("window.__noReload = 'still here'")
+            yield page
+        finally:
+            browser.close()
 
 
 class Attendee:

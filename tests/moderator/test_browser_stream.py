@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.moderator.test_browser import PASSWORD, Attendee, chromium, database, server  # noqa: F401  (fixtures)
+from tests.moderator.test_browser import (  # noqa: F401  (fixtures)
+    PASSWORD,
+    Attendee,
+    chromium,
+    console_page,
+    database,
+    server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -36,7 +43,7 @@ def _stream(database_url: str, event_id: str) -> str:
 
 
 def test_a_moderator_starts_pauses_and_ends_the_stream_in_the_browser(chromium, server, database, tmp_path):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, session_id = server["url"], server["session"]
     stream_id = _stream(database, server["event"])
@@ -44,56 +51,36 @@ def test_a_moderator_starts_pauses_and_ends_the_stream_in_the_browser(chromium, 
     attendee.join()
     problems: list[str] = []
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-background-networking"]
+        with console_page(chromium, base, session_id, problems) as page:
+            item = page.locator(f'#stream [data-stream-id="{stream_id}"]')
+            status = item.locator("[data-stream-status]")
+            expect(status).to_have_text("Not started")
+            expect(item.get_by_role("button", name="Pause")).to_be_hidden()
+
+            item.get_by_role("button", name="Start").click()
+            expect(status).to_have_text("Live")
+            expect(item.get_by_role("button", name="Start")).to_be_hidden()
+            item.get_by_role("button", name="Pause").click()
+            expect(status).to_have_text("Paused")
+            expect(item.get_by_role("button", name="Resume")).to_be_visible()
+
+            # A change made elsewhere (the REST API) appears without a reload.
+            signin = requests.post(
+                base + "/api/auth/signin", json={"email": "mod@browser.test", "password": PASSWORD}, timeout=10
             )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-                page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-                # 409s are expected nowhere here; any 4xx/5xx is a problem.
-                page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-                page.on("dialog", lambda dialog: dialog.accept())
-                expect.set_options(timeout=15_000)
+            headers = {"Authorization": "Bearer " + signin.json()["session"]["access_token"]}
+            resumed = requests.post(base + f"/api/streams/{stream_id}/start", headers=headers, timeout=10)
+            assert resumed.status_code == 200, resumed.text
+            expect(status).to_have_text("Live")
+            expect(item.get_by_role("button", name="Pause")).to_be_visible()
 
-                page.goto(base + f"/moderator/login?next=/moderator/sessions/{session_id}")
-                page.get_by_label("Email").fill("mod@browser.test")
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Sign in").click()
-                expect(page.locator("[data-conn]")).to_have_attribute("data-state", "live")
-                page.evaluate("window.__noReload = 'still here'")
+            item.get_by_role("button", name="End").click()  # confirmed by the dialog handler
+            expect(status).to_have_text("Ended")
+            expect(item.locator("form:not([hidden])")).to_have_count(0)
 
-                item = page.locator(f'#stream [data-stream-id="{stream_id}"]')
-                status = item.locator("[data-stream-status]")
-                expect(status).to_have_text("Not started")
-                expect(item.get_by_role("button", name="Pause")).to_be_hidden()
-
-                item.get_by_role("button", name="Start").click()
-                expect(status).to_have_text("Live")
-                expect(item.get_by_role("button", name="Start")).to_be_hidden()
-                item.get_by_role("button", name="Pause").click()
-                expect(status).to_have_text("Paused")
-                expect(item.get_by_role("button", name="Resume")).to_be_visible()
-
-                # A change made elsewhere (the REST API) appears without a reload.
-                signin = requests.post(
-                    base + "/api/auth/signin", json={"email": "mod@browser.test", "password": PASSWORD}, timeout=10
-                )
-                headers = {"Authorization": "Bearer " + signin.json()["session"]["access_token"]}
-                resumed = requests.post(base + f"/api/streams/{stream_id}/start", headers=headers, timeout=10)
-                assert resumed.status_code == 200, resumed.text
-                expect(status).to_have_text("Live")
-                expect(item.get_by_role("button", name="Pause")).to_be_visible()
-
-                item.get_by_role("button", name="End").click()  # confirmed by the dialog handler
-                expect(status).to_have_text("Ended")
-                expect(item.locator("form:not([hidden])")).to_have_count(0)
-
-                assert page.evaluate("window.__noReload") == "still here"
-                page.locator("#stream").screenshot(path=str(tmp_path / "stream-panel.png"))
-                assert problems == []
-            finally:
-                browser.close()
+            assert page.evaluate("window.__noReload") == "still here"
+            page.locator("#stream").screenshot(path=str(tmp_path / "stream-panel.png"))
+            assert problems == []
     finally:
         attendee.close()
     assert (tmp_path / "stream-panel.png").stat().st_size > 2_000
