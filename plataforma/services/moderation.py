@@ -66,8 +66,7 @@ def check_blocked_terms(session: EventSession, text: str) -> None:
 
 
 def check_chat(actor: Profile, session: EventSession) -> None:
-    """Chat off (403 ``chat_disabled``), blocked terms are checked by the caller with the text;
-    slow mode (429 ``slow_mode``). Moderators are exempt from chat being off and from slow mode."""
+    """403 ``chat_disabled`` when the session's chat is off; moderators are exempt."""
     if actor.is_moderator:
         return
     if not session.chat_enabled:
@@ -75,6 +74,8 @@ def check_chat(actor: Profile, session: EventSession) -> None:
 
 
 def check_slow_mode(actor: Profile, session: EventSession) -> None:
+    """429 ``slow_mode`` (with Retry-After) for a second message within the session's slow-mode
+    seconds, shared by REST and sockets (Redis across processes); moderators are exempt."""
     if actor.is_moderator or not session.slow_mode_seconds:
         return
     flood.check_slow_mode(actor.id, session.id, session.slow_mode_seconds)
