@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from plataforma.models import Profile, RevokedToken
+from plataforma.services import redis
 from plataforma.services.redis import redis_client
 
 log = logging.getLogger(__name__)
@@ -87,26 +88,5 @@ def listen(app) -> None:
     from plataforma.extensions import socketio
 
     url = app.config.get("REDIS_URL")
-    if not url:
-        return
-    import redis
-
-    # Its own connection, without the shared client's read timeout: a quiet channel is normal.
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
-    while True:
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        try:
-            pubsub.subscribe(_channel(app))
-            bump()  # changes may have been missed while unsubscribed
-            for message in pubsub.listen():
-                if message and message.get("type") == "message":
-                    bump()
-        except Exception as exc:
-            log.warning("Actor change listener: Redis unreachable (%s); retrying", exc)
-            bump()
-        finally:
-            try:
-                pubsub.close()
-            except Exception:  # already broken
-                log.debug("pubsub close failed", exc_info=True)
-        socketio.sleep(1)
+    if url:
+        redis.listen(url, _channel(app), lambda _data: bump(), bump, name="Actor change listener", sleep=socketio.sleep)

@@ -31,7 +31,7 @@ from plataforma.errors import Conflict, Forbidden, NotFound
 from plataforma.extensions import db, socketio
 from plataforma.models import EventBan, EventSession, Profile, utcnow
 from plataforma.schemas.moderation import BannedSchema, BanSchema
-from plataforma.services import audit, events, parse_uuid, webhooks
+from plataforma.services import audit, events, parse_uuid, redis, webhooks
 from plataforma.services.redis import redis_client
 from plataforma.services.visibility import require_staff, visible_event
 from plataforma.values import as_utc
@@ -251,32 +251,15 @@ def ensure_listening(app=None) -> None:
 
 
 def _listen(app) -> None:
-    import redis
-
-    client = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, health_check_interval=30)
-    while True:
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
+    def on_message(data) -> None:
         try:
-            pubsub.subscribe(_channel(app))
-            bump()  # changes may have been missed while unsubscribed
-            for message in pubsub.listen():
-                if not message or message.get("type") != "message":
-                    continue
-                try:
-                    body = json.loads(message["data"])
-                except ValueError:
-                    continue
-                if body.get("origin") == PROCESS_ID:
-                    continue  # acted on at commit
-                bump()
-                with app.app_context():
-                    _notify(body.get("change") or {})
-        except Exception as exc:
-            log.warning("Ban listener: Redis unreachable (%s); retrying", exc)
-            bump()
-        finally:
-            try:
-                pubsub.close()
-            except Exception:
-                log.debug("pubsub close failed", exc_info=True)
-        socketio.sleep(1)
+            body = json.loads(data)
+        except ValueError:
+            return
+        if body.get("origin") == PROCESS_ID:
+            return  # acted on at commit
+        bump()
+        with app.app_context():
+            _notify(body.get("change") or {})
+
+    redis.listen(app.config["REDIS_URL"], _channel(app), on_message, bump, name="Ban listener", sleep=socketio.sleep)
