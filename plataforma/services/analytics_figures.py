@@ -160,17 +160,11 @@ def _merge_parts(merged, *, per_session: bool, percentiles: bool, suffix: str = 
 def _bucket_parts(v, s, size: int, *, per_session: bool) -> list:
     """Timeline rows per bucket: joins and first start, leaves and last end (views); max level, level change,
     event at the bucket's start (the sweep)."""
-    joins_b, leaves_b, sweep_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size), q.bucket_of(s.moment, size)
+    sweep_b = q.bucket_of(s.moment, size)
     sweep_keys = [s.session_id] if per_session else []
     sweep_sid = s.session_id if per_session else _NO_SESSION
-    closed = sa.func.count(v.left_at)  # an open view has not left (its bucket still gets the last end)
     return [
-        sa.select(
-            *_row(BUCKET, v.session_id, joins_b, sa.func.count(), None, None, None, None, sa.func.min(v.s))
-        ).group_by(v.session_id, joins_b),
-        sa.select(
-            *_row(BUCKET, v.session_id, leaves_b, None, closed, None, None, None, None, sa.func.max(v.e))
-        ).group_by(v.session_id, leaves_b),
+        *_view_bucket_parts(v, size),
         sa.select(
             *_row(
                 BUCKET,
@@ -183,4 +177,47 @@ def _bucket_parts(v, s, size: int, *, per_session: bool) -> list:
                 sa.func.max(sa.case((s.moment == sweep_b, 1), else_=0)),
             )
         ).group_by(*sweep_keys, sweep_b),
+    ]
+
+
+def _view_bucket_parts(v, size: int) -> list:
+    """Joins (count, first start) per bucket of the start, leaves (closed views, last end) per bucket of the end.
+
+    An open view has not left, but its bucket still gets the last end (with 0 leaves). PostgreSQL counts
+    both from ONE scan (grouping sets) whose epoch seconds are computed once per view (``OFFSET 0`` keeps
+    the planner from inlining the subquery, which would repeat them in every key and aggregate);
+    SQLite reads the views once per kind.
+    """
+    if q.dialect() != "postgresql":
+        joins_b, leaves_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size)
+        return [
+            sa.select(
+                *_row(BUCKET, v.session_id, joins_b, sa.func.count(), None, None, None, None, sa.func.min(v.s))
+            ).group_by(v.session_id, joins_b),
+            sa.select(
+                *_row(BUCKET, v.session_id, leaves_b, None, sa.func.count(v.left_at), *[None] * 4, sa.func.max(v.e))
+            ).group_by(v.session_id, leaves_b),
+        ]
+    once = sa.select(v.session_id, v.s, v.e, v.left_at).offset(0).subquery("view_times")
+    o = once.c
+    joins_b, leaves_b = q.bucket_of(o.s, size).label("joins_b"), q.bucket_of(o.e, size).label("leaves_b")
+    keyed = sa.select(o.session_id, o.s, o.e, o.left_at, joins_b, leaves_b).subquery("view_buckets")
+    k = keyed.c
+    joins = sa.func.grouping(k.joins_b) == 0
+    leaves = sa.func.grouping(k.leaves_b) == 0
+    return [
+        sa.select(
+            *_row(
+                BUCKET,
+                k.session_id,
+                sa.func.coalesce(k.joins_b, k.leaves_b),
+                sa.case((joins, sa.func.count())),
+                sa.case((leaves, sa.func.count(k.left_at))),
+                None,
+                None,
+                None,
+                sa.case((joins, sa.func.min(k.s))),
+                sa.case((leaves, sa.func.max(k.e))),
+            )
+        ).group_by(sa.func.grouping_sets(sa.tuple_(k.session_id, k.joins_b), sa.tuple_(k.session_id, k.leaves_b)))
     ]
