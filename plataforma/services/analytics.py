@@ -170,7 +170,7 @@ def viewers_query(session_id, now: datetime, *, live: bool | None = None) -> sa.
 
     The merge pass comes out in viewer order (from the index), so PostgreSQL groups it as it streams.
     """
-    m = q.merged(q.views([session_id], now), view_columns=True).c
+    m = q.merged(q.views([session_id], now), per_session=False, view_columns=True).c
     per_viewer = (
         sa.select(
             m.viewer,

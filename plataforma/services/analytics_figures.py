@@ -54,29 +54,33 @@ def viewer_figures(
     """
     q.analytics_settings()
     views = q.views(session_ids, now)
-    merged = q.merged(views)
-    # One session needs no per-session partition of the sweep (its sort then starts with the time).
-    parts, sweep = _merge_parts(merged, per_session=True, partition=len(session_ids) > 1)
     v = views.c
-    parts.append(
-        sa.select(*_row(VIEWS, v.session_id, None, sa.func.count(), sa.func.min(v.s), sa.func.max(v.e))).group_by(
-            v.session_id
+    # One session needs no session column in the merge pass nor a per-session partition of the sweep
+    # (its sort then starts with the time); its rows carry no session, they are that session's.
+    one = len(session_ids) == 1
+    merged = q.merged(views, per_session=not one)
+    parts, sweep = _merge_parts(merged, per_session=not one, percentiles=True)
+    if bucket_size is None:
+        parts.append(
+            sa.select(*_row(VIEWS, v.session_id, None, sa.func.count(), sa.func.min(v.s), sa.func.max(v.e))).group_by(
+                v.session_id
+            )
         )
-    )
-    if bucket_size is not None:
-        parts.extend(_bucket_parts(v, sweep.c, bucket_size))
+    else:
+        # The view count and the span come with the joins and leaves per bucket (no scan of their own).
+        parts.extend(_bucket_parts(v, sweep.c, bucket_size, per_session=not one))
     # Over one session, "all the sessions" is that session: the same figures, without a second pass.
-    across = overall and len(session_ids) > 1
+    across = overall and not one
     if across:
         merged_all = q.merged(views, per_session=False, name="merged_all")
-        parts.extend(_merge_parts(merged_all, per_session=False, partition=False)[0])
+        parts.extend(_merge_parts(merged_all, per_session=False, percentiles=False, suffix="_all")[0])
 
     result = {sid: empty_figures() for sid in session_ids}
     if across:
         result[None] = empty_figures()
     buckets = []
     for row in db.session.execute(sa.union_all(*parts)):
-        figures = result[row.sid]
+        figures = result[session_ids[0] if one else row.sid]
         if row.kind == VIEWERS:
             viewers_n, total = int(row.x0), int(row.x1 or 0)
             figures["unique_viewers"] = viewers_n
@@ -91,60 +95,80 @@ def viewer_figures(
             figures["peak_at"] = datetime.fromtimestamp(row.x1, UTC)
         elif row.kind == BUCKET:
             buckets.append(row)
+            _add_views(figures, row)
     if overall and not across:
         result[None] = dict(result[session_ids[0]])
     return result, buckets
 
 
-def _merge_parts(merged, *, per_session: bool, partition: bool) -> tuple[list, sa.CTE]:
-    """The VIEWERS and PEAK rows of one merge pass, and its sweep (for the timeline buckets)."""
-    suffix = "" if per_session else "_all"
+def _add_views(figures: dict, row) -> None:
+    """The view count and span of a session from its joins rows (count, first start) and leaves rows (last end)."""
+    if row.x0 is not None:
+        figures["total_views"] += int(row.x0)
+        first, last = figures["span"] or (row.x5, row.x5)
+        figures["span"] = (min(first, row.x5), last)
+    if row.x6 is not None:
+        first, last = figures["span"] or (row.x6, row.x6)
+        figures["span"] = (first, max(last, row.x6))
+
+
+def _merge_parts(merged, *, per_session: bool, percentiles: bool, suffix: str = "") -> tuple[list, sa.CTE]:
+    """The VIEWERS and PEAK rows of one merge pass, and its sweep (for the timeline buckets).
+
+    Without ``per_session`` the rows carry no session (one session's, or all the sessions' together).
+    """
     watch = q.watch_per_viewer(merged, per_session=per_session, name=f"watch{suffix}")
-    sweep = q.sweep(merged, per_session=per_session, partition=partition, name=f"sweep{suffix}")
+    sweep = q.sweep(merged, per_session=per_session, name=f"sweep{suffix}")
     s, w = sweep.c, watch.c
-    if per_session:
+    keys = [w.session_id] if per_session else []
+    sid = w.session_id if per_session else _NO_SESSION
+    if not percentiles:
+        # Over all the sessions: viewers and watch time only (no percentiles, no view counts).
+        parts = [sa.select(*_row(VIEWERS, sid, None, sa.func.count(), sa.func.sum(w.watch))).group_by(*keys)]
+    elif q.dialect() == "postgresql":
+        # Nearest rank (the first value whose rank reaches p/100 of the count); the four share one sort.
+        ranks = [sa.func.percentile_disc(p / 100).within_group(w.watch) for p in PERCENTILES]
+        parts = [sa.select(*_row(VIEWERS, sid, None, sa.func.count(), sa.func.sum(w.watch), *ranks)).group_by(*keys)]
+    else:
         ranked = sa.select(
-            w.session_id,
+            *keys,
             w.watch,
-            sa.func.row_number().over(partition_by=w.session_id, order_by=w.watch).label("rank"),
-            sa.func.count().over(partition_by=w.session_id).label("n"),
-        ).cte("ranked")
+            sa.func.row_number().over(partition_by=keys or None, order_by=w.watch).label("rank"),
+            sa.func.count().over(partition_by=keys or None).label("n"),
+        ).cte(f"ranked{suffix}")
         r = ranked.c
         # Nearest rank: the ceil(p/100 * n)-th smallest, in integer arithmetic.
-        percentiles = [sa.func.max(sa.case((r.rank == (p * r.n + 99) // 100, r.watch))) for p in PERCENTILES]
-        parts = [
-            sa.select(*_row(VIEWERS, r.session_id, None, sa.func.count(), sa.func.sum(r.watch), *percentiles)).group_by(
-                r.session_id
-            )
-        ]
+        ranks = [sa.func.max(sa.case((r.rank == (p * r.n + 99) // 100, r.watch))) for p in PERCENTILES]
+        rkeys = [r.session_id] if per_session else []
+        rsid = r.session_id if per_session else _NO_SESSION
+        parts = [sa.select(*_row(VIEWERS, rsid, None, sa.func.count(), sa.func.sum(r.watch), *ranks)).group_by(*rkeys)]
+    # The peak: the highest level and the first moment it is reached.
+    if per_session:
+        tops = sa.select(s.session_id, sa.func.max(s.level).label("top")).group_by(s.session_id).subquery()
+        parts.append(
+            sa.select(*_row(PEAK, s.session_id, None, tops.c.top, sa.func.min(s.moment)))
+            .join(tops, sa.and_(tops.c.top == s.level, tops.c.session_id == s.session_id))
+            .group_by(s.session_id, tops.c.top)
+        )
     else:
-        # Over all the sessions: viewers and watch time only (no percentiles, no view counts).
-        parts = [sa.select(*_row(VIEWERS, _NO_SESSION, None, sa.func.count(), sa.func.sum(w.watch)))]
-    # The peak: the highest level and the first moment it is reached (no sort of the sweep needed).
-    keys = [s.session_id] if per_session else []
-    tops = sa.select(*keys, sa.func.max(s.level).label("top")).group_by(*keys).subquery()
-    on = [tops.c.top == s.level] + ([tops.c.session_id == s.session_id] if per_session else [])
-    sid = s.session_id if per_session else _NO_SESSION
-    parts.append(
-        sa.select(*_row(PEAK, sid, None, tops.c.top, sa.func.min(s.moment)))
-        .join(tops, sa.and_(*on))
-        .group_by(*keys, tops.c.top)
-    )
+        # One partition: the top row of one pass over the sweep (no aggregate joined back to it).
+        top = sa.select(s.level, s.moment).order_by(s.level.desc(), s.moment).limit(1).subquery(f"top{suffix}")
+        parts.append(sa.select(*_row(PEAK, _NO_SESSION, None, top.c.level, top.c.moment)))
     return parts, sweep
 
 
-def _bucket_parts(v, s, size: int) -> list:
-    """Timeline rows per bucket: joins, leaves (views); max level, level change, event at the bucket's start."""
-    joins_b, leaves_b, sweep_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size), q.bucket_of(s.moment, size)
+def _bucket_parts(v, s, size: int, *, per_session: bool) -> list:
+    """Timeline rows per bucket: joins and first start, leaves and last end (views); max level, level change,
+    event at the bucket's start (the sweep)."""
+    sweep_b = q.bucket_of(s.moment, size)
+    sweep_keys = [s.session_id] if per_session else []
+    sweep_sid = s.session_id if per_session else _NO_SESSION
     return [
-        sa.select(*_row(BUCKET, v.session_id, joins_b, sa.func.count())).group_by(v.session_id, joins_b),
-        sa.select(*_row(BUCKET, v.session_id, leaves_b, None, sa.func.count()))
-        .where(v.left_at.is_not(None))  # = closed views (open == 0), in a form the planner can estimate
-        .group_by(v.session_id, leaves_b),
+        *_view_bucket_parts(v, size),
         sa.select(
             *_row(
                 BUCKET,
-                s.session_id,
+                sweep_sid,
                 sweep_b,
                 None,
                 None,
@@ -152,5 +176,48 @@ def _bucket_parts(v, s, size: int) -> list:
                 sa.func.sum(s.delta),
                 sa.func.max(sa.case((s.moment == sweep_b, 1), else_=0)),
             )
-        ).group_by(s.session_id, sweep_b),
+        ).group_by(*sweep_keys, sweep_b),
+    ]
+
+
+def _view_bucket_parts(v, size: int) -> list:
+    """Joins (count, first start) per bucket of the start, leaves (closed views, last end) per bucket of the end.
+
+    An open view has not left, but its bucket still gets the last end (with 0 leaves). PostgreSQL counts
+    both from ONE scan (grouping sets) whose epoch seconds are computed once per view (``OFFSET 0`` keeps
+    the planner from inlining the subquery, which would repeat them in every key and aggregate);
+    SQLite reads the views once per kind.
+    """
+    if q.dialect() != "postgresql":
+        joins_b, leaves_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size)
+        return [
+            sa.select(
+                *_row(BUCKET, v.session_id, joins_b, sa.func.count(), None, None, None, None, sa.func.min(v.s))
+            ).group_by(v.session_id, joins_b),
+            sa.select(
+                *_row(BUCKET, v.session_id, leaves_b, None, sa.func.count(v.left_at), *[None] * 4, sa.func.max(v.e))
+            ).group_by(v.session_id, leaves_b),
+        ]
+    once = sa.select(v.session_id, v.s, v.e, v.left_at).offset(0).subquery("view_times")
+    o = once.c
+    joins_b, leaves_b = q.bucket_of(o.s, size).label("joins_b"), q.bucket_of(o.e, size).label("leaves_b")
+    keyed = sa.select(o.session_id, o.s, o.e, o.left_at, joins_b, leaves_b).subquery("view_buckets")
+    k = keyed.c
+    joins = sa.func.grouping(k.joins_b) == 0
+    leaves = sa.func.grouping(k.leaves_b) == 0
+    return [
+        sa.select(
+            *_row(
+                BUCKET,
+                k.session_id,
+                sa.func.coalesce(k.joins_b, k.leaves_b),
+                sa.case((joins, sa.func.count())),
+                sa.case((leaves, sa.func.count(k.left_at))),
+                None,
+                None,
+                None,
+                sa.case((joins, sa.func.min(k.s))),
+                sa.case((leaves, sa.func.max(k.e))),
+            )
+        ).group_by(sa.func.grouping_sets(sa.tuple_(k.session_id, k.joins_b), sa.tuple_(k.session_id, k.leaves_b)))
     ]

@@ -25,7 +25,8 @@ def viewer_key():
     return sa.func.coalesce(SessionView.user_id, SessionView.guest_id)
 
 
-def _dialect() -> str:
+def dialect() -> str:
+    """The name of the database's dialect ("postgresql", "sqlite"): for the few SQL forms that differ."""
     return db.session.get_bind().dialect.name
 
 
@@ -41,7 +42,7 @@ def analytics_settings() -> None:
       (an event's sessions together already do), and compiling their ~150 expressions took ~250 ms,
       more than running them. One statement sets both.
     """
-    if _dialect() == "postgresql":
+    if dialect() == "postgresql":
         db.session.execute(
             sa.text("SELECT set_config('work_mem', :memory, true), set_config('jit', 'off', true)"),
             {"memory": SORT_MEMORY},
@@ -50,7 +51,7 @@ def analytics_settings() -> None:
 
 def epoch(value) -> sa.ColumnElement:
     """Seconds since 1970 of a timestamp column, as a float (millisecond-exact)."""
-    if _dialect() == "postgresql":
+    if dialect() == "postgresql":
         return sa.func.date_part("epoch", value, type_=sa.Float)  # float8 (EXTRACT gives a slower numeric)
     # julianday keeps ~50 µs of precision at today's dates: rounding to the millisecond makes it exact.
     return sa.func.round((sa.func.julianday(value) - 2440587.5) * 86400.0, 3)
@@ -58,7 +59,7 @@ def epoch(value) -> sa.ColumnElement:
 
 def to_int(value) -> sa.ColumnElement:
     """Whole seconds of a non-negative number (floor)."""
-    if _dialect() == "postgresql":
+    if dialect() == "postgresql":
         return sa.cast(sa.func.floor(value), sa.BigInteger)
     return sa.cast(value, sa.Integer)  # SQLite's CAST truncates: floor for non-negative values
 
@@ -71,8 +72,9 @@ def bucket_of(seconds, size: int) -> sa.ColumnElement:
 def views(session_ids: list, now: datetime, *, key=None) -> sa.Subquery:
     """One row per view: viewer, start, end (open views end ``now``), as epoch seconds; ``open``.
 
-    A subquery, not a CTE: the planner folds it into the window pass of :func:`merged`, which then
-    reads ``session_views`` straight in the order of ``ix_session_views_viewer_order`` (no sort).
+    A subquery, not a CTE: the planner folds it into the window pass of :func:`merged` (one scan of
+    ``session_views`` and a sort by viewer and join time; an index in that order was tried and saved
+    nothing: its heap visits cost what the in-memory sort does).
     """
     if len(session_ids) == 1:
         session_filter = SessionView.session_id == session_ids[0]  # the index's order serves one session
@@ -104,12 +106,22 @@ def views(session_ids: list, now: datetime, *, key=None) -> sa.Subquery:
         # Open views last until now; a view closed before it opened (clock skew) lasts nothing.
         _greatest(sa.func.coalesce(r.left, now_value), r.s).label("e"),
         sa.case((r.left.is_(None), 1), else_=0).label("open"),
-        now_value.label("now"),
     ).subquery("views")
 
 
 def _greatest(*values) -> sa.ColumnElement:
-    return (sa.func.greatest if _dialect() == "postgresql" else sa.func.max)(*values)
+    return (sa.func.greatest if dialect() == "postgresql" else sa.func.max)(*values)
+
+
+def _greatest_or(nullable, value) -> sa.ColumnElement:
+    """The larger of ``nullable`` and ``value``; ``value`` when ``nullable`` is null.
+
+    PostgreSQL's ``greatest`` ignores nulls by itself (one function call per row instead of two);
+    SQLite's ``max`` returns null, so it gets the ``coalesce``.
+    """
+    if dialect() == "postgresql":
+        return sa.func.greatest(nullable, value)
+    return sa.func.max(sa.func.coalesce(nullable, value), value)
 
 
 # ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING, with the 1 written into the SQL: SQLAlchemy 2.1 sends
@@ -126,11 +138,12 @@ def merged(views, *, per_session: bool = True, name: str = "merged", view_column
     With ``before`` = the latest end among the viewer's earlier views and ``reach`` = the same
     including this view: the view adds ``max(0, e - max(s, before))`` seconds to the union; it
     starts a merged interval ("island") when ``s > before``, and ends one at ``reach`` when the
-    next view starts after ``reach`` (or there is none).
-    Rows (one per view): session_id, viewer, adds, island_start (``s`` when the view starts an
-    island, else null), island_end (``reach`` when the view ends an island that has ended, else
-    null); with ``view_columns`` also the view's s, e and open. The CTE is materialised when
-    several parts read it, so it carries only what they need.
+    next view starts after ``reach`` (or there is none) and no view of the island so far is open.
+    Rows (one per view): session_id (with ``per_session``), viewer, adds, island_start (``s`` when
+    the view starts an island, else null), island_end (``reach`` when the view ends an island that
+    has ended, else null); with ``view_columns`` also the view's s, e and open. The CTE is
+    materialised when several parts read it, so it carries only what they need (over one session,
+    call it without ``per_session``: no session column, no partition by session).
     """
     v = views.c
     # One window definition for the three functions, so the database sorts and scans once
@@ -141,29 +154,27 @@ def merged(views, *, per_session: bool = True, name: str = "merged", view_column
         "rows": _ROWS_BEFORE,
     }
     windowed = sa.select(
-        v.session_id,
+        *([v.session_id] if per_session else []),
         v.viewer,
         v.s,
         v.e,
         v.open,
-        v.now,
         sa.func.max(v.e).over(**window).label("before"),
         sa.func.max(v.open).over(**window).label("open_before"),
         sa.func.lead(v.s).over(**window).label("following"),
     ).subquery("windowed")
     w = windowed.c
-    reach = _greatest(sa.func.coalesce(w.before, w.e), w.e)
-    open_so_far = _greatest(sa.func.coalesce(w.open_before, 0), w.open)
-    # A viewer still watching has not left: their island has no end, so the last level is who watches now.
-    # (An open view ends at now, so the island holding it reaches now; a view closed by a server whose
-    # clock runs ahead may reach past now too, but it has no open view, and it ends.)
-    live = sa.and_(open_so_far == 1, reach >= w.now)
+    reach = _greatest_or(w.before, w.e)
+    # A viewer still watching has not left: an island holding an open view has no end, so the last
+    # level is who watches now. (An open view ends at now, so such an island reaches now; a view
+    # closed by a server whose clock runs ahead may reach past now too, but it is not open, and it ends.)
+    live = _greatest_or(w.open_before, w.open) == 1
     ends = sa.and_(sa.or_(w.following.is_(None), w.following > reach), sa.not_(live))
     return sa.select(
-        w.session_id,
+        *([w.session_id] if per_session else []),
         w.viewer,
         *((w.s, w.e, w.open) if view_columns else ()),
-        _greatest(w.e - _greatest(w.s, sa.func.coalesce(w.before, w.s)), 0).label("adds"),
+        _greatest(w.e - _greatest_or(w.before, w.s), 0).label("adds"),
         sa.case((sa.or_(w.before.is_(None), w.s > w.before), w.s)).label("island_start"),
         sa.case((ends, reach)).label("island_end"),
     ).cte(name)
