@@ -172,7 +172,7 @@ def _bucket_parts(v, s, size: int, *, per_session: bool) -> list:
                 sweep_b,
                 None,
                 None,
-                sa.func.max(s.level),
+                sa.func.max(sa.case((s.settled == 1, s.level))),  # levels that held, not passing ones
                 sa.func.sum(s.delta),
                 sa.func.max(sa.case((s.moment == sweep_b, 1), else_=0)),
             )

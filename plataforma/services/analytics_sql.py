@@ -193,7 +193,8 @@ def microseconds(seconds) -> sa.ColumnElement:
 
 
 def sweep(merged_cte, *, per_session: bool = True, partition: bool | None = None, name: str = "sweep"):
-    """Viewers watching after each island start/end (ends first at equal times): (session_id?, moment, delta, level).
+    """Viewers watching after each island start/end (ends first at equal times): (session_id?, moment, delta, level,
+    settled: 1 on the last point of its instant, whose level is the one that holds from that instant on).
 
     ``partition`` (default: ``per_session``) runs the sum per session; one session needs none.
     """
@@ -208,10 +209,12 @@ def sweep(merged_cte, *, per_session: bool = True, partition: bool | None = None
     points = sa.union_all(starts, ends).cte(f"{name}_points")
     p = points.c
     partition = per_session if partition is None else partition
-    level = sa.func.sum(p.delta).over(
-        partition_by=[p.session_id] if partition else None,
-        order_by=(microseconds(p.moment), p.delta),
-        rows=(None, 0),
-    )
+    instant = microseconds(p.moment)
+    # One window for both functions (lead ignores the frame), so one sort and one pass.
+    window = {"partition_by": [p.session_id] if partition else None, "order_by": (instant, p.delta), "rows": (None, 0)}
+    level = sa.func.sum(p.delta).over(**window)
+    # The level after the LAST point of an instant is a state viewers were in; after the first of two
+    # leaves at one instant it is not (moments are non-negative, so -1 never equals one).
+    settled = sa.case((sa.func.coalesce(sa.func.lead(instant).over(**window), -1) != instant, 1), else_=0)
     pcols = [p.session_id] if per_session else []
-    return sa.select(*pcols, p.moment, p.delta, level.label("level")).cte(name)
+    return sa.select(*pcols, p.moment, p.delta, level.label("level"), settled.label("settled")).cte(name)

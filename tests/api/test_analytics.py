@@ -132,6 +132,27 @@ def test_minute_timeline_includes_empty_buckets(client, moderator, rows, make_us
     assert body["uniqueViewers"] == 1 and body["totalViews"] == 2
 
 
+def test_leaves_at_a_buckets_first_instant_count_after_all_of_them(client, moderator, rows, make_user, pinned_now):
+    """Three viewers from 09:30; two leave at exactly 10:00 and the third stays until 10:30. From 10:00
+    on one viewer watches (half-open intervals), so the 10:00 bucket's peak is 1, not the 2 seen between
+    the two leaves at the same instant."""
+    session_id = rows.session(rows.event())
+    sid = uuid.UUID(session_id)
+    rows.add_many(
+        SessionView,
+        [
+            {"session_id": sid, "user_id": uuid.UUID(make_user().id), "joined_at": m(30), "left_at": m(end)}
+            for end in (60, 60, 90)
+        ],
+    )
+    body = client.get(f"/api/sessions/{session_id}/analytics", headers=moderator.headers).get_json()
+    assert [(b["start"], b["joins"], b["leaves"], b["peakConcurrent"]) for b in body["timeline"]] == [
+        (iso(m(0)), 3, 0, 3),
+        (iso(m(60)), 0, 3, 1),
+    ]
+    assert body["peakConcurrent"] == 3 and body["peakAt"] == iso(m(30))
+
+
 def test_a_view_closed_after_now_still_ends(client, moderator, rows, make_user, pinned_now):
     """A visit closed by a server whose clock runs ahead of this one is not "still watching"."""
     session_id = rows.session(rows.event())
