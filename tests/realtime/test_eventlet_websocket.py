@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 
 import pytest
+from engineio.base_server import BaseServer
 
 eventlet_websocket = pytest.importorskip("plataforma.realtime.eventlet_websocket")
 
@@ -99,24 +101,72 @@ class FakeGreenSocket(FakeSocket):
         self.fd = fd
 
 
-class FakeEngineSocket:
-    def __init__(self, ws):
-        from eventlet.queue import LightQueue
-
-        self.queue = LightQueue()
-        self.upgraded, self.upgrading, self.closing, self.closed, self.last_ping = True, False, False, False, None
-        setattr(self, eventlet_websocket.WEBSOCKET_ATTR, ws)
-
-
 class FakeEngineServer:
-    ping_timeout = 20
+    """What a LeanSocket and write_many use of engine.io's Server; background tasks run when ``run_tasks`` says."""
+
+    ping_interval, ping_timeout = 25, 20
+    reason = BaseServer.reason
+    logger = logging.getLogger("engineio.test")
 
     def __init__(self):
-        self.sockets, self.queued = {}, []
+        from engineio.async_drivers import eventlet as driver
+
+        self.driver = driver
+        self.sockets, self.queued, self.tasks = {}, [], []
+        self.plataforma_pinger = eventlet_websocket.Pinger(self)
+
+    def create_queue(self):
+        return self.driver._async["queue"]()
+
+    def get_queue_empty_exception(self):
+        return self.driver._async["queue_empty"]
+
+    eager = False  # run background tasks at once (as if the caller yielded right away)
+
+    def start_background_task(self, target, *args):
+        task = FakeTask(target, args)
+        if self.eager:
+            task.run()
+        else:
+            self.tasks.append(task)
+        return task
+
+    def run_tasks(self):
+        while self.tasks:
+            self.tasks.pop(0).run()
+
+    def sleep(self, seconds):
+        self.slept = seconds
+        self.run_tasks()
 
     def send_packet(self, sid, pkt):
         self.queued.append((sid, pkt))
-        self.sockets[sid].queue.put(pkt)
+        self.sockets[sid].send(pkt)
+
+    def _trigger_event(self, *args, **kwargs):
+        pass
+
+
+class FakeTask:
+    def __init__(self, target, args):
+        self.target, self.args, self.done = target, args, False
+
+    def run(self):
+        if not self.done:
+            self.done = True
+            self.target(*self.args)
+
+    def join(self):
+        self.run()
+
+
+def _lean_socket(eio, sid, ws):
+    sock = eventlet_websocket.LeanSocket(eio, sid)
+    sock.connected = sock.upgraded = True
+    sock.last_ping = None
+    setattr(sock, eventlet_websocket.WEBSOCKET_ATTR, ws)
+    eio.sockets[sid] = sock
+    return sock
 
 
 def _members(*fds, extensions=None):
@@ -125,8 +175,7 @@ def _members(*fds, extensions=None):
     eio = FakeEngineServer()
     for i, fd in enumerate(fds):
         cls = eventlet_websocket.SharedDeflateWebSocket if extensions else eventlet_websocket.FanoutWebSocket
-        ws = cls(FakeGreenSocket(fd), {}, 13, extensions=extensions)
-        eio.sockets[f"s{i}"] = FakeEngineSocket(ws)
+        _lean_socket(eio, f"s{i}", cls(FakeGreenSocket(fd), {}, 13, extensions=extensions))
     return SimpleNamespace(eio=eio), eio
 
 
@@ -136,12 +185,11 @@ def _packet(text: str):
     return packet.Packet(packet.MESSAGE, text)
 
 
-def _drain(sock) -> bytes:
-    """What engine.io's writer would send for the queued items (``ws.send(item.encode())``)."""
+def _wire(sock) -> bytes:
+    """Everything written to the socket: direct writes, then what its writer sent."""
     ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
-    while sock.queue.qsize():
-        ws.send(sock.queue.get().encode())
-    return b"".join(ws.socket.sent)
+    sock.server.run_tasks()
+    return ws.socket.fd.wire + b"".join(ws.socket.sent)
 
 
 def test_idle_members_get_the_same_frame_written_directly():
@@ -161,7 +209,7 @@ def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_i
     slow.room = None  # the kernel would take more now, but the queue is not empty: order first
     eventlet_websocket.write_many(server, ["s0", "s1"], second)
     assert [sid for sid, _ in eio.queued] == ["s0"]  # only the slow member used engine.io's queue
-    wire = slow.wire + _drain(eio.sockets["s0"])
+    wire = _wire(eio.sockets["s0"])
     ws = getattr(eio.sockets["s0"], eventlet_websocket.WEBSOCKET_ATTR)
     assert wire == ws._pack_message("4" + first.data) + ws._pack_message("4" + second.data)
 
@@ -201,7 +249,7 @@ def test_a_broken_or_full_socket_falls_back_without_losing_the_message():
     server, eio = _members(broken, full)
     eventlet_websocket.write_many(server, ["s0", "s1", "gone"], _packet('2["x"]'))
     assert [sid for sid, _ in eio.queued] == ["s0"]  # engine.io's writer meets the error and closes
-    assert _drain(eio.sockets["s1"]) == b'\x81\x0742["x"]'  # the whole frame, queued
+    assert _wire(eio.sockets["s1"]) == b'\x81\x0742["x"]'  # the whole frame, queued, then written
 
 
 def test_deflate_members_share_one_compressed_frame(monkeypatch):
@@ -213,6 +261,111 @@ def test_deflate_members_share_one_compressed_frame(monkeypatch):
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["m","' + "y" * 300 + '"]'))
     assert len({fd.wire for fd in fds}) == 1 and fds[0].wire[0] == 0xC1
     assert eventlet_websocket.frames.misses == 1
+
+
+# ---------------------------------------------------------------- LeanSocket: no writer, no pinger per socket
+
+
+def test_a_lean_socket_writes_directly_and_starts_a_writer_only_for_a_backlog():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    sock.send(_packet('2["ack"]'))
+    assert fd.wire == b'\x81\x0942["ack"]' and eio.tasks == [] and not sock.writing
+    fd.room = 3  # the kernel's buffer fills up
+    sock.send(_packet('2["one"]'))
+    sock.send(_packet('2["two"]'))  # behind the rest of "one", in the queue
+    assert len(eio.tasks) == 1 and sock.writing  # one writer for the backlog
+    fd.room = None
+    eio.run_tasks()
+    assert not sock.writing and sock.queue.qsize() == 0
+    assert _wire(sock) == b'\x81\x0942["ack"]' + b'\x81\x0942["one"]' + b'\x81\x0942["two"]'
+    sock.send(_packet('2["three"]'))  # idle again: direct
+    assert fd.wire.endswith(b'\x81\x0b42["three"]') and eio.tasks == []
+
+
+def test_sends_before_the_upgrade_wait_in_the_queue_for_long_polling():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    sock.upgraded = False
+    sock.send(_packet('2["polled"]'))
+    assert fd.wire == b"" and eio.tasks == [] and sock.queue.qsize() == 1  # the GET poll takes it
+    assert [p.data for p in sock.poll()] == ['2["polled"]']
+
+
+def test_closing_writes_the_close_packet_then_closes_the_websocket():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    eio.eager = True
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    closed = []
+    ws.close = lambda: closed.append(True)
+    sock.close()  # waits for the queue to be written (engine.io's wait=True)
+    assert sock.closed and not sock.writing and sock.queue.qsize() == 0
+    assert b"".join(ws.socket.sent) == b"\x81\x011" and closed == [True]  # Engine.IO CLOSE, then closed
+
+
+def test_the_pinger_pings_every_socket_in_turn_from_one_task(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(eventlet_websocket.time, "monotonic", lambda: clock[0])
+    eio = FakeEngineServer()
+    pinged = []
+
+    class Sock:
+        def __init__(self, name, fail=False):
+            self.sid, self.fail = name, fail
+
+        def ping(self):
+            pinged.append((self.sid, clock[0]))
+            if self.fail:
+                raise OSError("broken")
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    eio.sleep = sleep
+    pinger = eio.plataforma_pinger
+    pinger.schedule(Sock("a"))
+    clock[0] += 5
+    pinger.schedule(Sock("b", fail=True))
+    pinger.schedule(Sock("c"))
+    assert len(eio.tasks) == 1 and pinger.running  # one task, however many sockets
+    eio.run_tasks()
+    assert pinged == [("a", 1025.0), ("b", 1030.0), ("c", 1030.0)]  # each ping_interval after scheduling
+    assert not pinger.running and not pinger.due
+    pinger.schedule(Sock("d"))  # a new schedule starts the task again
+    assert len(eio.tasks) == 1
+
+
+def test_a_lean_socket_pings_and_reschedules_only_after_the_pong():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    sock.ping()
+    assert fd.wire == b"\x81\x012" and sock.last_ping  # Engine.IO PING, waiting for the pong
+    sock.schedule_ping()  # the pong
+    assert sock.last_ping is None and len(eio.plataforma_pinger.due) == 1
+    sock.schedule_ping()  # a second pong without a ping schedules nothing
+    assert len(eio.plataforma_pinger.due) == 1
+    sock.closed = True
+    sock.ping()
+    assert fd.wire == b"\x81\x012"
+
+
+def test_install_makes_every_engine_io_socket_lean():
+    import socketio
+    from engineio import socket as engineio_socket
+
+    server = socketio.Server(async_mode="eventlet")
+    seen = []
+    server.eio.handlers["connect"] = lambda sid, environ: seen.append(type(server.eio.sockets[sid]))
+    eventlet_websocket.install(server, compression=False)
+    server.eio.sockets["x"] = engineio_socket.Socket(server.eio, "x")
+    server.eio.handlers["connect"]("x", {})
+    assert seen == [eventlet_websocket.LeanSocket]
+    assert isinstance(server.eio.plataforma_pinger, eventlet_websocket.Pinger)
 
 
 def test_connections_turn_nagle_off():
