@@ -146,6 +146,7 @@ class LeanSocket(_engineio_socket.Socket):
     """
 
     writing = False  # a writer green thread is writing the queue (it ends when the queue is empty)
+    batched = None  # frames waiting in the server's Outbox for the end of this turn of the event loop
     writer = None  # the last writer started (joined when the connection ends)
 
     def schedule_ping(self):
@@ -191,10 +192,21 @@ class LeanSocket(_engineio_socket.Socket):
         if not self.check_ping_timeout():
             return
         ws = self.__dict__.get(WEBSOCKET_ATTR)
+        if self.batched is not None:  # behind this turn's broadcasts, in the same write
+            self.batched.append(ws._pack_message(pkt.encode()))
+            return
         if ws is not None and self.writable_now(ws) and self.write_frame(ws, ws._pack_message(pkt.encode())):
             return
         self.queue.put(pkt)
         self._start_writer()
+
+    def write_batch(self, frames: list[bytes]) -> None:
+        """Write the frames the Outbox kept for this socket, in one ``send`` if the socket is still idle."""
+        ws = self.__dict__[WEBSOCKET_ATTR]
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        if not (self.writable_now(ws) and self.write_frame(ws, data)):
+            self.queue.put(PendingFrame(data))  # closing, busy or broken: the writer sends or meets the error
+            self._start_writer()
 
     def close(self, wait=True, abort=False, reason=None):
         super().close(wait=False, abort=abort, reason=reason)  # queues CLOSE (unless abort) and the end
@@ -281,16 +293,52 @@ class LeanSocket(_engineio_socket.Socket):
         return []
 
 
+class Outbox:
+    """Broadcast frames for idle sockets, written when the current turn of the event loop is over:
+    all the broadcasts one turn makes reach a member in ONE ``send``.
+
+    A busy server handles several senders' messages in one turn of eventlet's hub (every socket
+    that became readable); written at once, each broadcast costs one system call per member,
+    which was the largest cost of a delivery (docs/benchmarks.md). The flush is a green thread
+    scheduled for the next turn, so a quiet server writes after the same few microseconds, and
+    one under load writes fewer, larger chunks. Anything else sent to a socket whose frames
+    wait here (an ack, a personal event) joins them, in order (``LeanSocket.send``)."""
+
+    def __init__(self, eio):
+        self.eio = eio
+        self.pending: list[LeanSocket] = []
+        self.scheduled = False
+
+    def add(self, sock: LeanSocket, frame: bytes) -> None:
+        if sock.batched is not None:
+            sock.batched.append(frame)
+            return
+        sock.batched = [frame]
+        self.pending.append(sock)
+        if not self.scheduled:
+            self.scheduled = True
+            self.eio.start_background_task(self.flush)
+
+    def flush(self) -> None:
+        pending, self.pending, self.scheduled = self.pending, [], False
+        for sock in pending:
+            frames, sock.batched = sock.batched, None
+            try:
+                sock.write_batch(frames)
+            except Exception:  # one socket's failure must not keep the others' frames
+                log.exception("Writing to %s failed", sock.sid)
+
+
 def write_many(server, eio_sids, pkt) -> None:
-    """Write one engine.io packet to many sockets: one frame, one ``send`` each (see above)."""
+    """Write one engine.io packet to many sockets: one frame for all, through the Outbox (see above)."""
     eio = server.eio
-    sockets, frames, text = eio.sockets, {}, None
+    sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
     for eio_sid in eio_sids:
         sock = sockets.get(eio_sid)
         if sock is None:
             continue
         ws = sock.__dict__.get(WEBSOCKET_ATTR)
-        if ws is None or not sock.writable_now(ws):
+        if ws is None or (sock.batched is None and not sock.writable_now(ws)):
             eio.send_packet(eio_sid, pkt)  # engine.io's path, behind whatever is queued
             continue
         frame = frames.get(ws.frame_key)
@@ -298,8 +346,7 @@ def write_many(server, eio_sids, pkt) -> None:
             if text is None:
                 text = pkt.encode()
             frame = frames[ws.frame_key] = ws._pack_message(text)
-        if not sock.write_frame(ws, frame):
-            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket
+        outbox.add(sock, frame)
 
 
 class FrameCache:
@@ -380,6 +427,7 @@ def install(socketio_server, *, compression: bool) -> None:
     websocket_class = type("WebSocketWSGI", (WebSocketWSGI,), {"compression": compression})
     eio._async = {**eio._async, "websocket": websocket_class}
     eio.plataforma_pinger = Pinger(eio)
+    eio.plataforma_outbox = Outbox(eio)
     on_connect = eio.handlers["connect"]
 
     def lean_on_connect(eio_sid, environ):

@@ -114,6 +114,7 @@ class FakeEngineServer:
         self.driver = driver
         self.sockets, self.queued, self.tasks = {}, [], []
         self.plataforma_pinger = eventlet_websocket.Pinger(self)
+        self.plataforma_outbox = eventlet_websocket.Outbox(self)
 
     def create_queue(self):
         return self.driver._async["queue"]()
@@ -134,6 +135,12 @@ class FakeEngineServer:
     def run_tasks(self):
         while self.tasks:
             self.tasks.pop(0).run()
+
+    def turn(self):
+        """One turn of the event loop: the tasks started so far run (not those they start)."""
+        tasks, self.tasks = self.tasks, []
+        for task in tasks:
+            task.run()
 
     def sleep(self, seconds):
         self.slept = seconds
@@ -196,6 +203,8 @@ def test_idle_members_get_the_same_frame_written_directly():
     fds = [FakeFd() for _ in range(3)]
     server, eio = _members(*fds)
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",{"text":"hi"}]'))
+    assert [fd.wire for fd in fds] == [b""] * 3  # at the end of the turn
+    eio.turn()
     frame = b"\x81" + bytes([31]) + b'42["new_message",{"text":"hi"}]'
     assert [fd.wire for fd in fds] == [frame] * 3
     assert eio.queued == [] and all(s.queue.qsize() == 0 for s in eio.sockets.values())
@@ -206,6 +215,7 @@ def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_i
     server, eio = _members(slow, FakeFd())
     first, second = _packet("2" + '["a","' + "x" * 200 + '"]'), _packet('2["b"]')
     eventlet_websocket.write_many(server, ["s0", "s1"], first)
+    eio.turn()
     slow.room = None  # the kernel would take more now, but the queue is not empty: order first
     eventlet_websocket.write_many(server, ["s0", "s1"], second)
     assert [sid for sid, _ in eio.queued] == ["s0"]  # only the slow member used engine.io's queue
@@ -248,8 +258,10 @@ def test_a_broken_or_full_socket_falls_back_without_losing_the_message():
     broken, full = FakeFd(error=ConnectionResetError), FakeFd(error=BlockingIOError)
     server, eio = _members(broken, full)
     eventlet_websocket.write_many(server, ["s0", "s1", "gone"], _packet('2["x"]'))
-    assert [sid for sid, _ in eio.queued] == ["s0"]  # engine.io's writer meets the error and closes
-    assert _wire(eio.sockets["s1"]) == b'\x81\x0742["x"]'  # the whole frame, queued, then written
+    eio.turn()
+    for sock in eio.sockets.values():  # the writer meets the error and closes, or sends the whole frame
+        assert sock.queue.qsize() == 1 and sock.writing
+    assert _wire(eio.sockets["s1"]) == b'\x81\x0742["x"]'
 
 
 def test_deflate_members_share_one_compressed_frame(monkeypatch):
@@ -259,8 +271,38 @@ def test_deflate_members_share_one_compressed_frame(monkeypatch):
     for sock in eio.sockets.values():
         getattr(sock, eventlet_websocket.WEBSOCKET_ATTR).frame_key = 15
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["m","' + "y" * 300 + '"]'))
+    eio.turn()
     assert len({fd.wire for fd in fds}) == 1 and fds[0].wire[0] == 0xC1
     assert eventlet_websocket.frames.misses == 1
+
+
+def test_the_broadcasts_of_one_turn_reach_each_member_in_one_send_with_acks_in_order():
+    fds = [FakeFd() for _ in range(2)]
+    server, eio = _members(*fds)
+    calls = []
+    for fd in fds:
+        fd.send = (lambda real: lambda data: calls.append(data) or real(data))(fd.send)
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))
+    eio.sockets["s0"].send(_packet('3["ack"]'))  # an ack for s0 between two broadcasts
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
+    assert len(eio.tasks) == 1  # one flush for the turn
+    eio.turn()
+    assert len(calls) == 2  # one send per member
+    assert fds[0].wire == b'\x81\x0742["a"]' + b'\x81\x0943["ack"]' + b'\x81\x0742["b"]'
+    assert fds[1].wire == b'\x81\x0742["a"]' + b'\x81\x0742["b"]'
+    eventlet_websocket.write_many(server, ["s1"], _packet('2["c"]'))  # the next turn: a new batch
+    eio.turn()
+    assert fds[1].wire.endswith(b'\x81\x0742["c"]') and len(calls) == 3
+
+
+def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_writer():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))
+    sock = eio.sockets["s0"]
+    sock.closing = True
+    eio.turn()
+    assert fd.wire == b"" and sock.queue.qsize() == 1 and sock.writing
 
 
 # ---------------------------------------------------------------- LeanSocket: no writer, no pinger per socket
