@@ -140,6 +140,8 @@ def _init_socketio(app: Flask) -> None:
         client_manager=fanout.client_manager(redis_url, app.config["SOCKETIO_CHANNEL"], jsoncodec),
         json=jsoncodec,
         cors_allowed_origins=origin_checker(app.config["CORS_ORIGINS"]),
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
         logger=False,
         engineio_logger=False,
     )

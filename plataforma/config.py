@@ -186,6 +186,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or "threading",
         # The Redis pub/sub channel and key prefix: one per deployment (and per test run).
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "plataforma-socketio",
+        # Engine.IO heartbeat (seconds): a ping every interval; no pong within the timeout closes the socket.
+        "SOCKETIO_PING_INTERVAL": int(os.environ.get("SOCKETIO_PING_INTERVAL", "25")),
+        "SOCKETIO_PING_TIMEOUT": int(os.environ.get("SOCKETIO_PING_TIMEOUT", "20")),
         # permessage-deflate on Socket.IO websockets: off, as Node's socket.io (docs/benchmarks.md).
         "WEBSOCKET_COMPRESSION": _flag("WEBSOCKET_COMPRESSION"),
         # Rooms this big get at most one viewer_count broadcast per interval (see README).

@@ -32,14 +32,21 @@ fan-out manager ``write_many``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import time
+from collections import deque
 
+from engineio import exceptions as _engineio_exceptions
+from engineio import packet as _engineio_packet
+from engineio import socket as _engineio_socket
 from engineio.async_drivers import eventlet as _engineio_eventlet
 from eventlet import websocket as _websocket
 from eventlet import wsgi as _wsgi
 
 from plataforma.realtime.fanout import FanoutManager
+
+log = logging.getLogger(__name__)
 
 WEBSOCKET_ATTR = "_plataforma_websocket"  # set on each engine.io Socket: its eventlet websocket
 
@@ -91,27 +98,247 @@ class LeanHttpProtocol(_wsgi.HttpProtocol):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class Pinger:
+    """Every socket's pings from one green thread. engine.io starts a green thread per ping that
+    sleeps ``ping_interval`` first: one sleeping green thread (its stack and a hub timer) per
+    connection, all the time. Every ping is due ``ping_interval`` after it is scheduled, so the
+    schedule is a FIFO queue in due order: the thread sleeps until the first is due."""
+
+    def __init__(self, eio):
+        self.eio = eio
+        self.due: deque[tuple[float, LeanSocket]] = deque()
+        self.running = False
+
+    def schedule(self, sock: LeanSocket) -> None:
+        self.due.append((time.monotonic() + self.eio.ping_interval, sock))
+        if not self.running:
+            self.running = True
+            self.eio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        try:
+            while self.due:
+                wait = self.due[0][0] - time.monotonic()
+                if wait > 0:
+                    self.eio.sleep(wait)
+                    continue
+                sock = self.due.popleft()[1]
+                try:
+                    sock.ping()
+                except Exception:  # one socket's failure must not stop everybody's pings
+                    log.exception("Ping to %s failed", sock.sid)
+        finally:
+            self.running = False
+
+
+class LeanSocket(_engineio_socket.Socket):
+    """engine.io's socket with one green thread per websocket connection instead of three.
+
+    * Pings come from the server's :class:`Pinger` (``schedule_ping``/``ping``, the same
+      ``last_ping`` bookkeeping as engine.io's ``_send_ping``).
+    * No writer green thread: engine.io's websocket handler starts one per connection, parked on
+      the socket's queue. Here ``send`` writes the frame itself when nothing is queued (a
+      non-blocking ``send`` on the socket: eventlet being cooperative, nothing can be ahead of it);
+      what cannot go out at once (a backlog, the rest of a partial write, sends during the
+      upgrade) is queued, and a writer green thread exists only while the queue holds something.
+      A slow client therefore never blocks the sender, as with engine.io's writer.
+    Long-polling (before the upgrade, or for clients that never upgrade) is engine.io's own.
+    """
+
+    writing = False  # a writer green thread is writing the queue (it ends when the queue is empty)
+    batched = None  # frames waiting in the server's Outbox for the end of this turn of the event loop
+    writer = None  # the last writer started (joined when the connection ends)
+
+    def schedule_ping(self):
+        if self.last_ping:  # only after the previous ping was answered (engine.io's rule)
+            self.last_ping = None
+            self.server.plataforma_pinger.schedule(self)
+
+    def ping(self) -> None:
+        if not self.closing and not self.closed:
+            self.last_ping = time.time()
+            self.send(_engineio_packet.Packet(_engineio_packet.PING))
+
+    def writable_now(self, ws) -> bool:
+        """Whether a frame can be written to ``ws`` (this socket's websocket) right now: upgraded,
+        open, nothing queued or being written, and the client not late with its pong."""
+        return not (
+            not self.upgraded
+            or self.upgrading
+            or self.closing
+            or self.closed
+            or ws.websocket_closed
+            or self.writing
+            or self.queue.qsize()
+            or ws._sendlock.locked()
+            or (self.last_ping and time.time() - self.last_ping > self.server.ping_timeout)
+        )
+
+    def write_frame(self, ws, frame: bytes) -> bool:
+        """Write a whole websocket frame without blocking (``writable_now`` holds): what the kernel
+        does not take is queued for the writer. False when the socket is broken."""
+        try:
+            sent = ws.socket.fd.send(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            return False
+        if sent < len(frame):
+            self.queue.put(PendingFrame(frame[sent:]))
+            self._start_writer()
+        return True
+
+    def send(self, pkt):
+        if not self.check_ping_timeout():
+            return
+        ws = self.__dict__.get(WEBSOCKET_ATTR)
+        if self.batched is not None:  # behind this turn's broadcasts, in the same write
+            self.batched.append(ws._pack_message(pkt.encode()))
+            return
+        if ws is not None and self.writable_now(ws) and self.write_frame(ws, ws._pack_message(pkt.encode())):
+            return
+        self.queue.put(pkt)
+        self._start_writer()
+
+    def write_batch(self, frames: list[bytes]) -> None:
+        """Write the frames the Outbox kept for this socket, in one ``send`` if the socket is still idle."""
+        ws = self.__dict__[WEBSOCKET_ATTR]
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        if not (self.writable_now(ws) and self.write_frame(ws, data)):
+            self.queue.put(PendingFrame(data))  # closing, busy or broken: the writer sends or meets the error
+            self._start_writer()
+
+    def close(self, wait=True, abort=False, reason=None):
+        super().close(wait=False, abort=abort, reason=reason)  # queues CLOSE (unless abort) and the end
+        self._start_writer()
+        if wait:
+            self.queue.join()
+
+    def _start_writer(self) -> None:
+        if not self.writing and self.upgraded and not self.upgrading and WEBSOCKET_ATTR in self.__dict__:
+            self.writing = True
+            self.writer = self.server.start_background_task(self._write_queue)
+
+    def _write_queue(self) -> None:
+        """Write what is queued, in order, then end; the end-of-stream marker (None) closes the websocket."""
+        ws = self.__dict__[WEBSOCKET_ATTR]
+        empty = self.server.get_queue_empty_exception()
+        try:
+            while True:
+                try:
+                    pkt = self.queue.get(block=False)
+                except empty:
+                    return
+                self.queue.task_done()
+                if pkt is None:
+                    if not ws.websocket_closed:  # else the client closed it, or an earlier writer did
+                        ws.close()
+                    return
+                ws.send(pkt.encode())
+        except Exception:  # the connection broke: engine.io's writer also just closes
+            ws.close()
+        finally:
+            self.writing = False
+
+    def _websocket_handler(self, ws):
+        """engine.io's websocket handler (python-engineio 4.x ``Socket._websocket_handler``), without
+        the writer green thread: the upgrade handshake, then the receive loop."""
+
+        def websocket_wait():
+            data = ws.wait()
+            if data and len(data) > self.server.max_http_buffer_size:
+                raise ValueError("packet is too large")
+            return data
+
+        ws.socket.settimeout(self.server.ping_interval + self.server.ping_timeout)
+        if self.connected:  # connected over long-polling: this is an upgrade
+            self.upgrading = True  # sends are queued during the upgrade
+            probe = _engineio_packet.Packet(encoded_packet=websocket_wait())
+            if probe.packet_type != _engineio_packet.PING or probe.data != "probe":
+                self.upgrading = False
+                return []
+            ws.send(_engineio_packet.Packet(_engineio_packet.PONG, data="probe").encode())
+            self.queue.put(_engineio_packet.Packet(_engineio_packet.NOOP))  # ends the pending poll
+            upgrade = _engineio_packet.Packet(encoded_packet=websocket_wait())
+            if upgrade.packet_type != _engineio_packet.UPGRADE:
+                self.upgrading = False
+                return []
+        else:
+            self.connected = True
+        self.upgraded, self.upgrading = True, False
+        self._start_writer()  # what was queued before or during the upgrade
+
+        while True:
+            try:
+                data = websocket_wait()
+            except Exception:
+                break
+            if data is None:  # closed by the client
+                break
+            try:
+                self.receive(_engineio_packet.Packet(encoded_packet=data))
+            except _engineio_exceptions.UnknownPacketError:
+                pass
+            except _engineio_exceptions.SocketIsClosedError:
+                break
+            except Exception:
+                log.exception("Unknown receive error")
+                break
+
+        self.queue.put(None)  # the writer's end-of-stream: it closes the websocket
+        self._start_writer()
+        if self.writing:
+            self.writer.join()
+        self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+        return []
+
+
+class Outbox:
+    """Broadcast frames for idle sockets, written when the current turn of the event loop is over:
+    all the broadcasts one turn makes reach a member in ONE ``send``.
+
+    A busy server handles several senders' messages in one turn of eventlet's hub (every socket
+    that became readable); written at once, each broadcast costs one system call per member,
+    which was the largest cost of a delivery (docs/benchmarks.md). The flush is a green thread
+    scheduled for the next turn, so a quiet server writes after the same few microseconds, and
+    one under load writes fewer, larger chunks. Anything else sent to a socket whose frames
+    wait here (an ack, a personal event) joins them, in order (``LeanSocket.send``)."""
+
+    def __init__(self, eio):
+        self.eio = eio
+        self.pending: list[LeanSocket] = []
+        self.scheduled = False
+
+    def add(self, sock: LeanSocket, frame: bytes) -> None:
+        if sock.batched is not None:
+            sock.batched.append(frame)
+            return
+        sock.batched = [frame]
+        self.pending.append(sock)
+        if not self.scheduled:
+            self.scheduled = True
+            self.eio.start_background_task(self.flush)
+
+    def flush(self) -> None:
+        pending, self.pending, self.scheduled = self.pending, [], False
+        for sock in pending:
+            frames, sock.batched = sock.batched, None
+            try:
+                sock.write_batch(frames)
+            except Exception:  # one socket's failure must not keep the others' frames
+                log.exception("Writing to %s failed", sock.sid)
+
+
 def write_many(server, eio_sids, pkt) -> None:
-    """Write one engine.io packet to many sockets: one frame, one ``send`` each (see above)."""
+    """Write one engine.io packet to many sockets: one frame for all, through the Outbox (see above)."""
     eio = server.eio
-    sockets, frames, text = eio.sockets, {}, None
-    ping_timeout = eio.ping_timeout
+    sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
     for eio_sid in eio_sids:
         sock = sockets.get(eio_sid)
         if sock is None:
             continue
         ws = sock.__dict__.get(WEBSOCKET_ATTR)
-        if (
-            ws is None
-            or not sock.upgraded
-            or sock.upgrading
-            or sock.closing
-            or sock.closed
-            or ws.websocket_closed
-            or sock.queue.qsize()
-            or ws._sendlock.locked()
-            or (sock.last_ping and time.time() - sock.last_ping > ping_timeout)
-        ):
+        if ws is None or (sock.batched is None and not sock.writable_now(ws)):
             eio.send_packet(eio_sid, pkt)  # engine.io's path, behind whatever is queued
             continue
         frame = frames.get(ws.frame_key)
@@ -119,15 +346,7 @@ def write_many(server, eio_sids, pkt) -> None:
             if text is None:
                 text = pkt.encode()
             frame = frames[ws.frame_key] = ws._pack_message(text)
-        try:
-            sent = ws.socket.fd.send(frame)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket
-            continue
-        if sent < len(frame):
-            sock.queue.put(PendingFrame(frame[sent:]))
+        outbox.add(sock, frame)
 
 
 class FrameCache:
@@ -207,5 +426,18 @@ def install(socketio_server, *, compression: bool) -> None:
         raise RuntimeError(f"the eventlet websocket adapter needs async_mode eventlet, not {eio.async_mode}")
     websocket_class = type("WebSocketWSGI", (WebSocketWSGI,), {"compression": compression})
     eio._async = {**eio._async, "websocket": websocket_class}
+    eio.plataforma_pinger = Pinger(eio)
+    eio.plataforma_outbox = Outbox(eio)
+    on_connect = eio.handlers["connect"]
+
+    def lean_on_connect(eio_sid, environ):
+        """engine.io creates its Socket just before this event, and schedules the first ping and
+        starts the transport just after it: the socket becomes a :class:`LeanSocket` here."""
+        sock = eio.sockets.get(eio_sid)
+        if type(sock) is _engineio_socket.Socket:
+            sock.__class__ = LeanSocket
+        return on_connect(eio_sid, environ)
+
+    eio.handlers["connect"] = lean_on_connect
     if isinstance(socketio_server.manager, FanoutManager):
         socketio_server.manager.write_many = write_many

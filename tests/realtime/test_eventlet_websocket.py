@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 
 import pytest
+from engineio.base_server import BaseServer
 
 eventlet_websocket = pytest.importorskip("plataforma.realtime.eventlet_websocket")
 
@@ -99,24 +101,79 @@ class FakeGreenSocket(FakeSocket):
         self.fd = fd
 
 
-class FakeEngineSocket:
-    def __init__(self, ws):
-        from eventlet.queue import LightQueue
-
-        self.queue = LightQueue()
-        self.upgraded, self.upgrading, self.closing, self.closed, self.last_ping = True, False, False, False, None
-        setattr(self, eventlet_websocket.WEBSOCKET_ATTR, ws)
-
-
 class FakeEngineServer:
-    ping_timeout = 20
+    """What a LeanSocket and write_many use of engine.io's Server; background tasks run when ``run_tasks`` says."""
+
+    ping_interval, ping_timeout = 25, 20
+    reason = BaseServer.reason
+    logger = logging.getLogger("engineio.test")
 
     def __init__(self):
-        self.sockets, self.queued = {}, []
+        from engineio.async_drivers import eventlet as driver
+
+        self.driver = driver
+        self.sockets, self.queued, self.tasks = {}, [], []
+        self.plataforma_pinger = eventlet_websocket.Pinger(self)
+        self.plataforma_outbox = eventlet_websocket.Outbox(self)
+
+    def create_queue(self):
+        return self.driver._async["queue"]()
+
+    def get_queue_empty_exception(self):
+        return self.driver._async["queue_empty"]
+
+    eager = False  # run background tasks at once (as if the caller yielded right away)
+
+    def start_background_task(self, target, *args):
+        task = FakeTask(target, args)
+        if self.eager:
+            task.run()
+        else:
+            self.tasks.append(task)
+        return task
+
+    def run_tasks(self):
+        while self.tasks:
+            self.tasks.pop(0).run()
+
+    def turn(self):
+        """One turn of the event loop: the tasks started so far run (not those they start)."""
+        tasks, self.tasks = self.tasks, []
+        for task in tasks:
+            task.run()
+
+    def sleep(self, seconds):
+        self.slept = seconds
+        self.run_tasks()
 
     def send_packet(self, sid, pkt):
         self.queued.append((sid, pkt))
-        self.sockets[sid].queue.put(pkt)
+        self.sockets[sid].send(pkt)
+
+    def _trigger_event(self, *args, **kwargs):
+        pass
+
+
+class FakeTask:
+    def __init__(self, target, args):
+        self.target, self.args, self.done = target, args, False
+
+    def run(self):
+        if not self.done:
+            self.done = True
+            self.target(*self.args)
+
+    def join(self):
+        self.run()
+
+
+def _lean_socket(eio, sid, ws):
+    sock = eventlet_websocket.LeanSocket(eio, sid)
+    sock.connected = sock.upgraded = True
+    sock.last_ping = None
+    setattr(sock, eventlet_websocket.WEBSOCKET_ATTR, ws)
+    eio.sockets[sid] = sock
+    return sock
 
 
 def _members(*fds, extensions=None):
@@ -125,8 +182,7 @@ def _members(*fds, extensions=None):
     eio = FakeEngineServer()
     for i, fd in enumerate(fds):
         cls = eventlet_websocket.SharedDeflateWebSocket if extensions else eventlet_websocket.FanoutWebSocket
-        ws = cls(FakeGreenSocket(fd), {}, 13, extensions=extensions)
-        eio.sockets[f"s{i}"] = FakeEngineSocket(ws)
+        _lean_socket(eio, f"s{i}", cls(FakeGreenSocket(fd), {}, 13, extensions=extensions))
     return SimpleNamespace(eio=eio), eio
 
 
@@ -136,18 +192,19 @@ def _packet(text: str):
     return packet.Packet(packet.MESSAGE, text)
 
 
-def _drain(sock) -> bytes:
-    """What engine.io's writer would send for the queued items (``ws.send(item.encode())``)."""
+def _wire(sock) -> bytes:
+    """Everything written to the socket: direct writes, then what its writer sent."""
     ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
-    while sock.queue.qsize():
-        ws.send(sock.queue.get().encode())
-    return b"".join(ws.socket.sent)
+    sock.server.run_tasks()
+    return ws.socket.fd.wire + b"".join(ws.socket.sent)
 
 
 def test_idle_members_get_the_same_frame_written_directly():
     fds = [FakeFd() for _ in range(3)]
     server, eio = _members(*fds)
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",{"text":"hi"}]'))
+    assert [fd.wire for fd in fds] == [b""] * 3  # at the end of the turn
+    eio.turn()
     frame = b"\x81" + bytes([31]) + b'42["new_message",{"text":"hi"}]'
     assert [fd.wire for fd in fds] == [frame] * 3
     assert eio.queued == [] and all(s.queue.qsize() == 0 for s in eio.sockets.values())
@@ -158,10 +215,11 @@ def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_i
     server, eio = _members(slow, FakeFd())
     first, second = _packet("2" + '["a","' + "x" * 200 + '"]'), _packet('2["b"]')
     eventlet_websocket.write_many(server, ["s0", "s1"], first)
+    eio.turn()
     slow.room = None  # the kernel would take more now, but the queue is not empty: order first
     eventlet_websocket.write_many(server, ["s0", "s1"], second)
     assert [sid for sid, _ in eio.queued] == ["s0"]  # only the slow member used engine.io's queue
-    wire = slow.wire + _drain(eio.sockets["s0"])
+    wire = _wire(eio.sockets["s0"])
     ws = getattr(eio.sockets["s0"], eventlet_websocket.WEBSOCKET_ATTR)
     assert wire == ws._pack_message("4" + first.data) + ws._pack_message("4" + second.data)
 
@@ -200,8 +258,10 @@ def test_a_broken_or_full_socket_falls_back_without_losing_the_message():
     broken, full = FakeFd(error=ConnectionResetError), FakeFd(error=BlockingIOError)
     server, eio = _members(broken, full)
     eventlet_websocket.write_many(server, ["s0", "s1", "gone"], _packet('2["x"]'))
-    assert [sid for sid, _ in eio.queued] == ["s0"]  # engine.io's writer meets the error and closes
-    assert _drain(eio.sockets["s1"]) == b'\x81\x0742["x"]'  # the whole frame, queued
+    eio.turn()
+    for sock in eio.sockets.values():  # the writer meets the error and closes, or sends the whole frame
+        assert sock.queue.qsize() == 1 and sock.writing
+    assert _wire(eio.sockets["s1"]) == b'\x81\x0742["x"]'
 
 
 def test_deflate_members_share_one_compressed_frame(monkeypatch):
@@ -211,8 +271,143 @@ def test_deflate_members_share_one_compressed_frame(monkeypatch):
     for sock in eio.sockets.values():
         getattr(sock, eventlet_websocket.WEBSOCKET_ATTR).frame_key = 15
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["m","' + "y" * 300 + '"]'))
+    eio.turn()
     assert len({fd.wire for fd in fds}) == 1 and fds[0].wire[0] == 0xC1
     assert eventlet_websocket.frames.misses == 1
+
+
+def test_the_broadcasts_of_one_turn_reach_each_member_in_one_send_with_acks_in_order():
+    fds = [FakeFd() for _ in range(2)]
+    server, eio = _members(*fds)
+    calls = []
+    for fd in fds:
+        fd.send = (lambda real: lambda data: calls.append(data) or real(data))(fd.send)
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))
+    eio.sockets["s0"].send(_packet('3["ack"]'))  # an ack for s0 between two broadcasts
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
+    assert len(eio.tasks) == 1  # one flush for the turn
+    eio.turn()
+    assert len(calls) == 2  # one send per member
+    assert fds[0].wire == b'\x81\x0742["a"]' + b'\x81\x0943["ack"]' + b'\x81\x0742["b"]'
+    assert fds[1].wire == b'\x81\x0742["a"]' + b'\x81\x0742["b"]'
+    eventlet_websocket.write_many(server, ["s1"], _packet('2["c"]'))  # the next turn: a new batch
+    eio.turn()
+    assert fds[1].wire.endswith(b'\x81\x0742["c"]') and len(calls) == 3
+
+
+def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_writer():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))
+    sock = eio.sockets["s0"]
+    sock.closing = True
+    eio.turn()
+    assert fd.wire == b"" and sock.queue.qsize() == 1 and sock.writing
+
+
+# ---------------------------------------------------------------- LeanSocket: no writer, no pinger per socket
+
+
+def test_a_lean_socket_writes_directly_and_starts_a_writer_only_for_a_backlog():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    sock.send(_packet('2["ack"]'))
+    assert fd.wire == b'\x81\x0942["ack"]' and eio.tasks == [] and not sock.writing
+    fd.room = 3  # the kernel's buffer fills up
+    sock.send(_packet('2["one"]'))
+    sock.send(_packet('2["two"]'))  # behind the rest of "one", in the queue
+    assert len(eio.tasks) == 1 and sock.writing  # one writer for the backlog
+    fd.room = None
+    eio.run_tasks()
+    assert not sock.writing and sock.queue.qsize() == 0
+    assert _wire(sock) == b'\x81\x0942["ack"]' + b'\x81\x0942["one"]' + b'\x81\x0942["two"]'
+    sock.send(_packet('2["three"]'))  # idle again: direct
+    assert fd.wire.endswith(b'\x81\x0b42["three"]') and eio.tasks == []
+
+
+def test_sends_before_the_upgrade_wait_in_the_queue_for_long_polling():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    sock.upgraded = False
+    sock.send(_packet('2["polled"]'))
+    assert fd.wire == b"" and eio.tasks == [] and sock.queue.qsize() == 1  # the GET poll takes it
+    assert [p.data for p in sock.poll()] == ['2["polled"]']
+
+
+def test_closing_writes_the_close_packet_then_closes_the_websocket():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    eio.eager = True
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    closed = []
+    ws.close = lambda: closed.append(True)
+    sock.close()  # waits for the queue to be written (engine.io's wait=True)
+    assert sock.closed and not sock.writing and sock.queue.qsize() == 0
+    assert b"".join(ws.socket.sent) == b"\x81\x011" and closed == [True]  # Engine.IO CLOSE, then closed
+
+
+def test_the_pinger_pings_every_socket_in_turn_from_one_task(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(eventlet_websocket.time, "monotonic", lambda: clock[0])
+    eio = FakeEngineServer()
+    pinged = []
+
+    class Sock:
+        def __init__(self, name, fail=False):
+            self.sid, self.fail = name, fail
+
+        def ping(self):
+            pinged.append((self.sid, clock[0]))
+            if self.fail:
+                raise OSError("broken")
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    eio.sleep = sleep
+    pinger = eio.plataforma_pinger
+    pinger.schedule(Sock("a"))
+    clock[0] += 5
+    pinger.schedule(Sock("b", fail=True))
+    pinger.schedule(Sock("c"))
+    assert len(eio.tasks) == 1 and pinger.running  # one task, however many sockets
+    eio.run_tasks()
+    assert pinged == [("a", 1025.0), ("b", 1030.0), ("c", 1030.0)]  # each ping_interval after scheduling
+    assert not pinger.running and not pinger.due
+    pinger.schedule(Sock("d"))  # a new schedule starts the task again
+    assert len(eio.tasks) == 1
+
+
+def test_a_lean_socket_pings_and_reschedules_only_after_the_pong():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    sock.ping()
+    assert fd.wire == b"\x81\x012" and sock.last_ping  # Engine.IO PING, waiting for the pong
+    sock.schedule_ping()  # the pong
+    assert sock.last_ping is None and len(eio.plataforma_pinger.due) == 1
+    sock.schedule_ping()  # a second pong without a ping schedules nothing
+    assert len(eio.plataforma_pinger.due) == 1
+    sock.closed = True
+    sock.ping()
+    assert fd.wire == b"\x81\x012"
+
+
+def test_install_makes_every_engine_io_socket_lean():
+    import socketio
+    from engineio import socket as engineio_socket
+
+    server = socketio.Server(async_mode="eventlet")
+    seen = []
+    server.eio.handlers["connect"] = lambda sid, environ: seen.append(type(server.eio.sockets[sid]))
+    eventlet_websocket.install(server, compression=False)
+    server.eio.sockets["x"] = engineio_socket.Socket(server.eio, "x")
+    server.eio.handlers["connect"]("x", {})
+    assert seen == [eventlet_websocket.LeanSocket]
+    assert isinstance(server.eio.plataforma_pinger, eventlet_websocket.Pinger)
 
 
 def test_connections_turn_nagle_off():
