@@ -14,19 +14,26 @@ false``); neither do we:
   the message and the window size; a room broadcast, the same text sent to every member, is
   then compressed once and the cached frame written to every socket.
 
-Direct writes (``write_many``, the fan-out manager's writer): engine.io gives every socket a
-queue and a writer green thread, and a broadcast to N members costs N queue puts, N green thread
-switches, N engine.io packet encodings and N websocket frame encodings. ``write_many`` encodes
-the frame once (per kind of socket: plain, or deflate per window size) and writes it with one
-non-blocking ``send`` on each socket whose writer is idle -- nothing queued and no frame being
-written (the websocket's send lock free) -- which, eventlet being cooperative, means nothing
-can be ahead of it. A socket that is busy, upgrading, closing or late with its pong gets the
-packet through engine.io's queue as before; when the kernel takes only part of a frame, the rest
-is queued for the writer (``PendingFrame``), so later messages queue behind it in order.
+Sockets (``LeanSocket``): engine.io gives every websocket connection three green threads -- the
+reader (the WSGI request), a writer parked on the socket's queue, and a pinger that sleeps a ping
+interval -- each with its saved stack, timers and events. ``LeanSocket`` keeps the reader only:
+``send`` writes the frame itself with a non-blocking ``send`` when nothing is queued (eventlet being
+cooperative, nothing can be ahead of it), a writer green thread exists only while a backlog does
+(the rest of a partial write, sends during the upgrade), and one ``Pinger`` per server sends every
+socket's pings. Long-polling is engine.io's own. About 17 KB less per idle connection
+(docs/benchmarks.md).
+
+Broadcasts (``write_many``, the fan-out manager's writer): python-socketio hands a broadcast to
+every member separately, and engine.io encodes the packet and the websocket frame again for each.
+``write_many`` encodes the frame once (per kind of socket: plain, or deflate per window size) and
+gives it to the ``Outbox``, which writes all the frames one turn of the event loop produced for a
+member in ONE ``send`` at the end of the turn. A socket that is busy, upgrading, closing or late
+with its pong gets the packet through engine.io's queue as before.
 
 ``install`` swaps the websocket class engine.io uses (``Server._async["websocket"]``, the
-async driver's table; a per-server copy, the driver's module stays untouched) and gives the
-fan-out manager ``write_many``.
+async driver's table; a per-server copy, the driver's module stays untouched), turns every new
+engine.io socket into a ``LeanSocket`` (in the connect event, before engine.io schedules its first
+ping) and gives the fan-out manager ``write_many``.
 """
 
 from __future__ import annotations
