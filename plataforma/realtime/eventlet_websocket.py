@@ -62,13 +62,20 @@ class RawFrame(bytes):
     """A complete websocket frame (or the unsent rest of one): written as it is."""
 
 
+class HeldFrame(RawFrame):
+    """The rest of a frame whose first bytes are already on the wire. The websocket's send lock is
+    held from the partial write until these bytes are written (or dropped), as engine.io's writer
+    holds it for a whole frame: nothing else (eventlet's answer to a client's websocket ping or
+    close) may be written into the middle of the frame."""
+
+
 class PendingFrame:
     """A queue item for engine.io's writer, which sends ``item.encode()``."""
 
     __slots__ = ("frame",)
 
     def __init__(self, frame: bytes):
-        self.frame = RawFrame(frame)
+        self.frame = frame if isinstance(frame, RawFrame) else RawFrame(frame)
 
     def encode(self) -> RawFrame:
         return self.frame
@@ -82,6 +89,11 @@ class FanoutWebSocket(_websocket.RFC6455WebSocket):
     def send(self, message, **kw):
         if type(message) is RawFrame:
             return self._send(message)
+        if type(message) is HeldFrame:  # the lock is already ours (see HeldFrame)
+            try:
+                return self.socket.sendall(message)
+            finally:
+                self._sendlock.release()
         return super().send(message, **kw)
 
 
@@ -191,7 +203,11 @@ class LeanSocket(_engineio_socket.Socket):
         except OSError:
             return False
         if sent < len(frame):
-            self.queue.put(PendingFrame(frame[sent:]))
+            if sent:  # the frame is started: nobody else may write until its rest is out
+                ws._sendlock.acquire()  # free (writable_now), so this does not wait
+                self.queue.put(PendingFrame(HeldFrame(frame[sent:])))
+            else:
+                self.queue.put(PendingFrame(frame))
             self._start_writer()
         return True
 
@@ -210,12 +226,17 @@ class LeanSocket(_engineio_socket.Socket):
     def write_batch(self, frames: list[bytes]) -> None:
         """Write the frames the Outbox kept for this socket, in one ``send`` if the socket is still idle."""
         ws = self.__dict__[WEBSOCKET_ATTR]
+        if self.closed or ws.websocket_closed:
+            return  # nobody to write to any more
         data = frames[0] if len(frames) == 1 else b"".join(frames)
         if not (self.writable_now(ws) and self.write_frame(ws, data)):
             self.queue.put(PendingFrame(data))  # closing, busy or broken: the writer sends or meets the error
             self._start_writer()
 
     def close(self, wait=True, abort=False, reason=None):
+        if self.batched is not None and not self.closed:  # this turn's frames go before CLOSE and the end
+            frames, self.batched = self.batched, None
+            self.queue.put(PendingFrame(b"".join(frames)))
         super().close(wait=False, abort=abort, reason=reason)  # queues CLOSE (unless abort) and the end
         self._start_writer()
         if wait:
@@ -240,12 +261,28 @@ class LeanSocket(_engineio_socket.Socket):
                 if pkt is None:
                     if not ws.websocket_closed:  # else the client closed it, or an earlier writer did
                         ws.close()
+                    self._discard_queue(ws)  # nothing after the end can be delivered
                     return
                 ws.send(pkt.encode())
         except Exception:  # the connection broke: engine.io's writer also just closes
-            ws.close()
+            self._discard_queue(ws)
+            if not ws.websocket_closed:
+                ws.close()
         finally:
             self.writing = False
+
+    def _discard_queue(self, ws) -> None:
+        """Drop what is queued (marking each item done, so ``close(wait=True)`` returns), releasing the
+        send lock a dropped ``HeldFrame`` held."""
+        empty = self.server.get_queue_empty_exception()
+        while True:
+            try:
+                pkt = self.queue.get(block=False)
+            except empty:
+                return
+            self.queue.task_done()
+            if isinstance(pkt, PendingFrame) and type(pkt.frame) is HeldFrame:
+                ws._sendlock.release()
 
     def _websocket_handler(self, ws):
         """engine.io's websocket handler (python-engineio 4.x ``Socket._websocket_handler``), without
@@ -330,6 +367,8 @@ class Outbox:
         pending, self.pending, self.scheduled = self.pending, [], False
         for sock in pending:
             frames, sock.batched = sock.batched, None
+            if frames is None:  # closed since: close() queued them
+                continue
             try:
                 sock.write_batch(frames)
             except Exception:  # one socket's failure must not keep the others' frames

@@ -305,6 +305,61 @@ def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_write
     assert fd.wire == b"" and sock.queue.qsize() == 1 and sock.writing
 
 
+def test_closing_with_frames_in_the_outbox_writes_them_before_close_and_does_not_hang():
+    """A broadcast, then an ack, then a disconnect in the same turn (as the flood guard's close does):
+    the frames go out, then Engine.IO's CLOSE, and close(wait=True) returns."""
+    fd = FakeFd()
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    closed = []
+
+    def close():  # as eventlet's: nothing can be written after it
+        closed.append(True)
+        ws.websocket_closed = True
+        ws.socket.sendall = lambda data: (_ for _ in ()).throw(OSError("closed"))
+
+    ws.close = close
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))
+    sock.send(_packet('3["ack"]'))
+    eio.eager = True  # the writer runs as soon as it is started; close() waits for the queue
+    sock.close()
+    eio.run_tasks()  # the turn's flush: nothing left for it
+    assert b"".join(ws.socket.sent) == b'\x81\x0742["a"]\x81\x0943["ack"]' + b"\x81\x011"
+    assert closed == [True] and sock.queue.unfinished_tasks == 0 and not sock.writing
+
+
+def test_the_rest_of_a_partial_frame_holds_the_send_lock_until_it_is_written():
+    fd = FakeFd(room=4)
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    sock.send(_packet('2["' + "z" * 50 + '"]'))
+    assert len(fd.wire) == 4 and ws._sendlock.locked()  # nothing may be written inside this frame
+    eio.run_tasks()
+    assert not ws._sendlock.locked()
+    assert fd.wire + b"".join(ws.socket.sent) == ws._pack_message('42["' + "z" * 50 + '"]')
+
+
+def test_a_writer_that_meets_a_broken_socket_drops_the_queue_and_frees_the_lock():
+    fd = FakeFd(room=4)
+    server, eio = _members(fd)
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    sock.send(_packet('2["' + "z" * 50 + '"]'))  # partial: the rest holds the lock
+    sock.send(_packet('2["next"]'))  # queued behind it
+
+    def broken(data):
+        raise ConnectionResetError
+
+    ws.socket.sendall = broken
+    closed = []
+    ws.close = lambda: closed.append(True)
+    eio.run_tasks()
+    assert not ws._sendlock.locked() and sock.queue.unfinished_tasks == 0 and not sock.writing
+    assert closed == [True]
+
+
 # ---------------------------------------------------------------- LeanSocket: no writer, no pinger per socket
 
 
