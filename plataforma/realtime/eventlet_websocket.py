@@ -338,14 +338,15 @@ class LeanSocket(_engineio_socket.Socket):
 
 
 class Outbox:
-    """Broadcast frames for idle sockets, written when the current turn of the event loop is over:
-    all the broadcasts one turn makes reach a member in ONE ``send``.
+    """A turn's later broadcasts, written when the current turn of the event loop is over: a member
+    gets the turn's first broadcast at once and all the others in ONE ``send``.
 
     A busy server handles several senders' messages in one turn of eventlet's hub (every socket
     that became readable); written at once, each broadcast costs one system call per member,
-    which was the largest cost of a delivery (docs/benchmarks.md). The flush is a green thread
-    scheduled for the next turn, so a quiet server writes after the same few microseconds, and
-    one under load writes fewer, larger chunks. Anything else sent to a socket whose frames
+    which was the largest cost of a delivery (docs/benchmarks.md). The first broadcast of a turn
+    is written directly (a quiet server pays nothing: batching every broadcast cost ~10 ms of p50
+    and a third more CPU at 1,000 × 20) and schedules the flush, a green thread for the next
+    turn; broadcasts made before it runs wait here. Anything else sent to a socket whose frames
     wait here (an ack, a personal event) joins them, in order (``LeanSocket.send``)."""
 
     def __init__(self, eio):
@@ -353,15 +354,20 @@ class Outbox:
         self.pending: list[LeanSocket] = []
         self.scheduled = False
 
+    def first_of_turn(self) -> bool:
+        """True for the turn's first broadcast (write it now); it schedules the end of the turn."""
+        if self.scheduled:
+            return False
+        self.scheduled = True
+        self.eio.start_background_task(self.flush)
+        return True
+
     def add(self, sock: LeanSocket, frame: bytes) -> None:
         if sock.batched is not None:
             sock.batched.append(frame)
             return
         sock.batched = [frame]
         self.pending.append(sock)
-        if not self.scheduled:
-            self.scheduled = True
-            self.eio.start_background_task(self.flush)
 
     def flush(self) -> None:
         pending, self.pending, self.scheduled = self.pending, [], False
@@ -376,9 +382,10 @@ class Outbox:
 
 
 def write_many(server, eio_sids, pkt) -> None:
-    """Write one engine.io packet to many sockets: one frame for all, through the Outbox (see above)."""
+    """Write one engine.io packet to many sockets: one frame for all, at once or through the Outbox (see above)."""
     eio = server.eio
     sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
+    now = outbox.first_of_turn()  # no frames wait in the Outbox then
     for eio_sid in eio_sids:
         sock = sockets.get(eio_sid)
         if sock is None:
@@ -392,7 +399,10 @@ def write_many(server, eio_sids, pkt) -> None:
             if text is None:
                 text = pkt.encode()
             frame = frames[ws.frame_key] = ws._pack_message(text)
-        outbox.add(sock, frame)
+        if not now:
+            outbox.add(sock, frame)
+        elif not sock.write_frame(ws, frame):
+            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket
 
 
 class FrameCache:

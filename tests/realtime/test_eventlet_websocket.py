@@ -203,10 +203,8 @@ def test_idle_members_get_the_same_frame_written_directly():
     fds = [FakeFd() for _ in range(3)]
     server, eio = _members(*fds)
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",{"text":"hi"}]'))
-    assert [fd.wire for fd in fds] == [b""] * 3  # at the end of the turn
-    eio.turn()
     frame = b"\x81" + bytes([31]) + b'42["new_message",{"text":"hi"}]'
-    assert [fd.wire for fd in fds] == [frame] * 3
+    assert [fd.wire for fd in fds] == [frame] * 3  # the turn's first broadcast: at once
     assert eio.queued == [] and all(s.queue.qsize() == 0 for s in eio.sockets.values())
 
 
@@ -215,7 +213,6 @@ def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_i
     server, eio = _members(slow, FakeFd())
     first, second = _packet("2" + '["a","' + "x" * 200 + '"]'), _packet('2["b"]')
     eventlet_websocket.write_many(server, ["s0", "s1"], first)
-    eio.turn()
     slow.room = None  # the kernel would take more now, but the queue is not empty: order first
     eventlet_websocket.write_many(server, ["s0", "s1"], second)
     assert [sid for sid, _ in eio.queued] == ["s0"]  # only the slow member used engine.io's queue
@@ -258,8 +255,8 @@ def test_a_broken_or_full_socket_falls_back_without_losing_the_message():
     broken, full = FakeFd(error=ConnectionResetError), FakeFd(error=BlockingIOError)
     server, eio = _members(broken, full)
     eventlet_websocket.write_many(server, ["s0", "s1", "gone"], _packet('2["x"]'))
-    eio.turn()
-    for sock in eio.sockets.values():  # the writer meets the error and closes, or sends the whole frame
+    assert [sid for sid, _ in eio.queued] == ["s0"]  # engine.io's path: its writer meets the error
+    for sock in eio.sockets.values():  # a writer for each: it closes, or sends the whole frame
         assert sock.queue.qsize() == 1 and sock.writing
     assert _wire(eio.sockets["s1"]) == b'\x81\x0742["x"]'
 
@@ -276,33 +273,35 @@ def test_deflate_members_share_one_compressed_frame(monkeypatch):
     assert eventlet_websocket.frames.misses == 1
 
 
-def test_the_broadcasts_of_one_turn_reach_each_member_in_one_send_with_acks_in_order():
+def test_the_later_broadcasts_of_one_turn_reach_each_member_in_one_send_with_acks_in_order():
     fds = [FakeFd() for _ in range(2)]
     server, eio = _members(*fds)
     calls = []
     for fd in fds:
         fd.send = (lambda real: lambda data: calls.append(data) or real(data))(fd.send)
-    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))
-    eio.sockets["s0"].send(_packet('3["ack"]'))  # an ack for s0 between two broadcasts
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))  # the turn's first: at once
+    assert len(calls) == 2 and len(eio.tasks) == 1  # and the end of the turn is scheduled
     eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
-    assert len(eio.tasks) == 1  # one flush for the turn
+    eio.sockets["s0"].send(_packet('3["ack"]'))  # an ack for s0 between two later broadcasts
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["c"]'))
+    assert len(calls) == 2 and len(eio.tasks) == 1  # waiting for the one flush of the turn
     eio.turn()
-    assert len(calls) == 2  # one send per member
-    assert fds[0].wire == b'\x81\x0742["a"]' + b'\x81\x0943["ack"]' + b'\x81\x0742["b"]'
-    assert fds[1].wire == b'\x81\x0742["a"]' + b'\x81\x0742["b"]'
-    eventlet_websocket.write_many(server, ["s1"], _packet('2["c"]'))  # the next turn: a new batch
-    eio.turn()
-    assert fds[1].wire.endswith(b'\x81\x0742["c"]') and len(calls) == 3
+    assert len(calls) == 4  # one more send per member for the rest of the turn
+    assert fds[0].wire == b'\x81\x0742["a"]' + b'\x81\x0742["b"]' + b'\x81\x0943["ack"]' + b'\x81\x0742["c"]'
+    assert fds[1].wire == b'\x81\x0742["a"]' + b'\x81\x0742["b"]' + b'\x81\x0742["c"]'
+    eventlet_websocket.write_many(server, ["s1"], _packet('2["d"]'))  # the next turn: at once again
+    assert fds[1].wire.endswith(b'\x81\x0742["d"]') and len(calls) == 5
 
 
 def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_writer():
     fd = FakeFd()
     server, eio = _members(fd)
-    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))  # at once
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["b"]'))  # waits for the end of the turn
     sock = eio.sockets["s0"]
     sock.closing = True
     eio.turn()
-    assert fd.wire == b"" and sock.queue.qsize() == 1 and sock.writing
+    assert fd.wire == b'\x81\x0742["a"]' and sock.queue.qsize() == 1 and sock.writing
 
 
 def test_closing_with_frames_in_the_outbox_writes_them_before_close_and_does_not_hang():
@@ -320,11 +319,13 @@ def test_closing_with_frames_in_the_outbox_writes_them_before_close_and_does_not
         ws.socket.sendall = lambda data: (_ for _ in ()).throw(OSError("closed"))
 
     ws.close = close
-    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["first"]'))  # at once
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))  # waits for the end of the turn
     sock.send(_packet('3["ack"]'))
     eio.eager = True  # the writer runs as soon as it is started; close() waits for the queue
     sock.close()
     eio.run_tasks()  # the turn's flush: nothing left for it
+    assert fd.wire == b'\x81\x0b42["first"]'
     assert b"".join(ws.socket.sent) == b'\x81\x0742["a"]\x81\x0943["ack"]' + b"\x81\x011"
     assert closed == [True] and sock.queue.unfinished_tasks == 0 and not sock.writing
 
