@@ -26,9 +26,10 @@ socket's pings. Long-polling is engine.io's own. About 17 KB less per idle conne
 Broadcasts (``write_many``, the fan-out manager's writer): python-socketio hands a broadcast to
 every member separately, and engine.io encodes the packet and the websocket frame again for each.
 ``write_many`` encodes the frame once (per kind of socket: plain, or deflate per window size) and
-gives it to the ``Outbox``, which writes all the frames one turn of the event loop produced for a
-member in ONE ``send`` at the end of the turn. A socket that is busy, upgrading, closing or late
-with its pong gets the packet through engine.io's queue as before.
+writes it at once for the turn's first broadcast; the turn's later broadcasts wait in the
+``Outbox``, which writes them to each member in ONE ``send`` at the end of the turn. A socket that
+is busy, upgrading, closing or late with its pong gets the packet through engine.io's queue as
+before.
 
 ``install`` swaps the websocket class engine.io uses (``Server._async["websocket"]``, the
 async driver's table; a per-server copy, the driver's module stays untouched), turns every new
@@ -250,14 +251,8 @@ class LeanSocket(_engineio_socket.Socket):
     def _write_queue(self) -> None:
         """Write what is queued, in order, then end; the end-of-stream marker (None) closes the websocket."""
         ws = self.__dict__[WEBSOCKET_ATTR]
-        empty = self.server.get_queue_empty_exception()
         try:
-            while True:
-                try:
-                    pkt = self.queue.get(block=False)
-                except empty:
-                    return
-                self.queue.task_done()
+            for pkt in self._taken():
                 if pkt is None:
                     if not ws.websocket_closed:  # else the client closed it, or an earlier writer did
                         ws.close()
@@ -274,6 +269,12 @@ class LeanSocket(_engineio_socket.Socket):
     def _discard_queue(self, ws) -> None:
         """Drop what is queued (marking each item done, so ``close(wait=True)`` returns), releasing the
         send lock a dropped ``HeldFrame`` held."""
+        for pkt in self._taken():
+            if isinstance(pkt, PendingFrame) and type(pkt.frame) is HeldFrame:
+                ws._sendlock.release()
+
+    def _taken(self):
+        """The queued items, each marked done as it is taken, until the queue is empty."""
         empty = self.server.get_queue_empty_exception()
         while True:
             try:
@@ -281,8 +282,7 @@ class LeanSocket(_engineio_socket.Socket):
             except empty:
                 return
             self.queue.task_done()
-            if isinstance(pkt, PendingFrame) and type(pkt.frame) is HeldFrame:
-                ws._sendlock.release()
+            yield pkt
 
     def _websocket_handler(self, ws):
         """engine.io's websocket handler (python-engineio 4.x ``Socket._websocket_handler``), without
