@@ -11,6 +11,7 @@ always describes a state at least as recent as the one before it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -31,18 +32,32 @@ def _insert(dialect: str):
     return (postgresql if dialect == "postgresql" else sqlite).insert(SessionEventCounter)
 
 
+def _upsert(statement):
+    return statement.on_conflict_do_update(
+        index_elements=[SessionEventCounter.session_id],
+        set_={"last_seq": SessionEventCounter.last_seq + 1},
+    ).returning(SessionEventCounter.session_id, SessionEventCounter.last_seq)
+
+
+@functools.cache
+def _next_seq_statement(dialect: str):
+    """The one-session form, built once per dialect: SQLAlchemy caches its compiled SQL (a multi-row
+    VALUES has no cache key, so it is compiled on every call; building and compiling it was a fifth of
+    a chat message's CPU on PostgreSQL)."""
+    return _upsert(_insert(dialect).values(session_id=sa.bindparam("session_id"), last_seq=1))
+
+
 def next_seqs(session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Allocate the next ``seq`` of each session in one statement; the counter rows stay locked
     until the transaction ends (taken in id order, so two multi-session writers cannot deadlock)."""
     ordered = sorted(set(session_ids))
-    statement = _insert(db.session.get_bind().dialect.name).values(
-        [{"session_id": session_id, "last_seq": 1} for session_id in ordered]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[SessionEventCounter.session_id],
-        set_={"last_seq": SessionEventCounter.last_seq + 1},
-    ).returning(SessionEventCounter.session_id, SessionEventCounter.last_seq)
-    return {session_id: int(seq) for session_id, seq in db.session.execute(statement).all()}
+    dialect = db.session.get_bind().dialect.name
+    if len(ordered) == 1:
+        statement, params = _next_seq_statement(dialect), {"session_id": ordered[0]}
+    else:
+        statement = _upsert(_insert(dialect).values([{"session_id": sid, "last_seq": 1} for sid in ordered]))
+        params = None
+    return {session_id: int(seq) for session_id, seq in db.session.execute(statement, params).all()}
 
 
 def record(session_id, event: str, payload: Any | Callable[[], Any]) -> tuple[int, Any]:
