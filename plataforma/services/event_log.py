@@ -26,6 +26,7 @@ from plataforma.models import SessionEvent, SessionEventCounter, utcnow
 # What a join may replay; beyond it the client is told to resync.
 MAX_MISSED = 1000
 PRUNE_BATCH = 5000
+_EVENT_INSERT = sa.insert(SessionEvent.__table__)
 
 
 def _insert(dialect: str):
@@ -79,7 +80,8 @@ def record_many(session_ids, event: str, payload: Any | Callable[[], Any]) -> tu
     rows = [
         {"session_id": sid, "seq": seq, "event": event, "data": data, "created_at": now} for sid, seq in seqs.items()
     ]
-    db.session.execute(sa.insert(SessionEvent), rows)
+    # Core, not the ORM's bulk insert (nothing here needs identities): a tenth of a chat message's CPU.
+    db.session.execute(_EVENT_INSERT, rows)
     return seqs, data
 
 

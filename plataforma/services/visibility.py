@@ -4,7 +4,9 @@ a guest (SPEC §12) sees only its own event, while that event allows guests, and
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+import functools
+
+from sqlalchemy import Select, bindparam, select
 
 from plataforma.errors import Forbidden, NotFound
 from plataforma.extensions import db
@@ -68,15 +70,27 @@ def visible_session(actor: Profile | None, session_id, *, missing: str = "Sessio
     that does not exist ("Poll not found."), or the message would reveal that it does.
     """
     session_id = parse_uuid(session_id, "session")
-    query = select(EventSession).join(Event, Event.id == EventSession.event_id).where(EventSession.id == session_id)
-    if not is_admin(actor):
-        query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
-    if is_guest(actor):
-        query = _guest_scope(query, actor.event_id)
-    session = db.session.scalar(query)
+    guest = is_guest(actor)
+    params = {"session_id": session_id, "event_id": actor.event_id} if guest else {"session_id": session_id}
+    session = db.session.scalar(_session_query(is_admin(actor), guest), params)
     if session is None:
         raise NotFound(missing)
     return session
+
+
+@functools.cache
+def _session_query(admin: bool, guest: bool) -> Select:
+    """:func:`visible_session`'s statement, built once per kind of actor (every chat message runs it)."""
+    query = (
+        select(EventSession)
+        .join(Event, Event.id == EventSession.event_id)
+        .where(EventSession.id == bindparam("session_id"))
+    )
+    if not admin:
+        query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+    if guest:
+        query = _guest_scope(query, bindparam("event_id"))
+    return query
 
 
 def visible_session_ids(session_ids, *, admin: bool, guest_event=None) -> set:
