@@ -26,10 +26,10 @@ from plataforma.models import SessionEvent, SessionEventCounter, utcnow
 # What a join may replay; beyond it the client is told to resync.
 MAX_MISSED = 1000
 PRUNE_BATCH = 5000
+
+# Core statements (every chat message runs them): no ORM bookkeeping, nothing here needs identities.
+_COUNTERS = SessionEventCounter.__table__
 _EVENT_INSERT = sa.insert(SessionEvent.__table__)
-
-
-_COUNTERS = SessionEventCounter.__table__  # Core statements: no ORM bookkeeping on the hot path
 
 
 def _insert(dialect: str):
@@ -83,7 +83,6 @@ def record_many(session_ids, event: str, payload: Any | Callable[[], Any]) -> tu
     rows = [
         {"session_id": sid, "seq": seq, "event": event, "data": data, "created_at": now} for sid, seq in seqs.items()
     ]
-    # Core, not the ORM's bulk insert: nothing here needs identities.
     db.session.execute(_EVENT_INSERT, rows)
     return seqs, data
 
