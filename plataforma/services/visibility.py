@@ -39,11 +39,16 @@ def _guest_scope(query: Select, event_id) -> Select:
     return query.where(Event.id == event_id, Event.allow_guests.is_(True))
 
 
+def _without_drafts(query: Select) -> Select:
+    """Restrict a query that joins ``Event`` to events whose project is not a DRAFT."""
+    return query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+
+
 def published_events(query: Select, actor: Profile | Guest | None) -> Select:
     """Restrict an ``Event`` query to events whose project non-admins may see (a guest: its event)."""
     if is_admin(actor):
         return query
-    query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+    query = _without_drafts(query)
     return _guest_scope(query, actor.event_id) if is_guest(actor) else query
 
 
@@ -87,7 +92,7 @@ def _session_query(admin: bool, guest: bool) -> Select:
         .where(EventSession.id == bindparam("session_id"))
     )
     if not admin:
-        query = query.join(Project, Project.id == Event.project_id).where(Project.status != ProjectStatus.DRAFT)
+        query = _without_drafts(query)
     if guest:
         query = _guest_scope(query, bindparam("event_id"))
     return query
@@ -101,11 +106,7 @@ def visible_session_ids(session_ids, *, admin: bool, guest_event=None) -> set:
     for start in range(0, len(ids), 500):
         query = select(EventSession.id).where(EventSession.id.in_(ids[start : start + 500]))
         if not admin:
-            query = (
-                query.join(Event, Event.id == EventSession.event_id)
-                .join(Project, Project.id == Event.project_id)
-                .where(Project.status != ProjectStatus.DRAFT)
-            )
+            query = _without_drafts(query.join(Event, Event.id == EventSession.event_id))
             if guest_event is not None:
                 query = _guest_scope(query, guest_event)
         found.update(db.session.scalars(query))
