@@ -46,10 +46,12 @@ from plataforma.workers import webhooks as webhooks_worker  # noqa: E402
 
 app = create_app()
 
+connections = None  # eventlet: the WSGI server's pool (MAX_CONNECTIONS), websockets read from the hub included
 if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
     from plataforma.realtime import eventlet_websocket
 
-    eventlet_websocket.install(socketio.server, compression=app.config["WEBSOCKET_COMPRESSION"])
+    connections = eventlet_websocket.connection_pool(app.config["MAX_CONNECTIONS"])
+    eventlet_websocket.install(socketio.server, compression=app.config["WEBSOCKET_COMPRESSION"], pool=connections)
 
 
 _stopping = False
@@ -104,7 +106,7 @@ def main() -> None:
     socketio.start_background_task(_watch)
     options = {"log_output": app.config["ACCESS_LOG"]}
     if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
-        options.update(max_size=app.config["MAX_CONNECTIONS"], protocol=eventlet_websocket.LeanHttpProtocol)
+        options.update(custom_pool=connections, protocol=eventlet_websocket.LeanHttpProtocol)
     socketio.run(app, host=host, port=port, **options)
 
 

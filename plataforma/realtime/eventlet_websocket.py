@@ -23,6 +23,13 @@ cooperative, nothing can be ahead of it), a writer green thread exists only whil
 socket's pings. Long-polling is engine.io's own. About 17 KB less per idle connection
 (docs/benchmarks.md).
 
+Reading (``HubReader``): once the websocket is open, not even the reader stays. Its descriptor
+moves to a socket object of ours, the WSGI request ends (freeing the green thread's stack and
+frames, eventlet's HTTP connection object, its headers and buffers), and the hub calls us when the
+socket is readable; ``websocket_frames.FrameReader`` cuts the bytes into messages, which one green
+thread at a time hands to engine.io. Node keeps no stack per idle socket either. Another 29 KB
+less per idle connection (docs/benchmarks.md).
+
 Broadcasts (``write_many``, the fan-out manager's writer): python-socketio hands a broadcast to
 every member separately, and engine.io encodes the packet and the websocket frame again for each.
 ``write_many`` encodes the frame once (per kind of socket: plain, or deflate per window size) and
@@ -49,14 +56,20 @@ from engineio import exceptions as _engineio_exceptions
 from engineio import packet as _engineio_packet
 from engineio import socket as _engineio_socket
 from engineio.async_drivers import eventlet as _engineio_eventlet
+from eventlet import GreenPool
+from eventlet import greenio as _greenio
+from eventlet import hubs as _hubs
+from eventlet import patcher as _patcher
 from eventlet import websocket as _websocket
 from eventlet import wsgi as _wsgi
 
+from plataforma.realtime import websocket_frames as _frames
 from plataforma.realtime.fanout import FanoutManager
 
 log = logging.getLogger(__name__)
 
 WEBSOCKET_ATTR = "_plataforma_websocket"  # set on each engine.io Socket: its eventlet websocket
+_RealSocket = _patcher.original("socket").socket  # the socket class eventlet's green sockets wrap
 
 
 class RawFrame(bytes):
@@ -83,9 +96,16 @@ class PendingFrame:
 
 
 class FanoutWebSocket(_websocket.RFC6455WebSocket):
-    """eventlet's server websocket, plus: ``send(RawFrame)`` writes the bytes unchanged."""
+    """eventlet's server websocket, plus: ``send(RawFrame)`` writes the bytes unchanged, and a
+    websocket read from the hub (``hub_reader``) stops being read before its socket is closed."""
 
     frame_key = None  # sockets with equal keys get equal frames for equal messages
+    hub_reader = None
+
+    def close(self, close_data=None):
+        if self.hub_reader is not None:
+            self.hub_reader.stop()  # the hub must forget the descriptor before it is closed and reused
+        super().close(close_data=close_data)
 
     def send(self, message, **kw):
         if type(message) is RawFrame:
@@ -248,6 +268,13 @@ class LeanSocket(_engineio_socket.Socket):
             self.writing = True
             self.writer = self.server.start_background_task(self._write_queue)
 
+    def join_writer(self) -> None:
+        """Wait for the writer green thread, if one is writing. (engine.io's ``EventletThread.join``
+        returns at once for a green thread that has not started yet: a greenlet is false until it runs.)"""
+        if self.writing and self.writer is not None:
+            green_thread = getattr(self.writer, "g", None)
+            green_thread.wait() if green_thread is not None else self.writer.join()
+
     def _write_queue(self) -> None:
         """Write what is queued, in order, then end; the end-of-stream marker (None) closes the websocket."""
         ws = self.__dict__[WEBSOCKET_ATTR]
@@ -284,6 +311,21 @@ class LeanSocket(_engineio_socket.Socket):
             self.queue.task_done()
             yield pkt
 
+    def receive_frame(self, data) -> bool:
+        """One message from the websocket to engine.io; False when the connection must end."""
+        if len(data) > self.server.max_http_buffer_size:
+            return False
+        try:
+            self.receive(_engineio_packet.Packet(encoded_packet=data))
+        except _engineio_exceptions.UnknownPacketError:
+            pass
+        except _engineio_exceptions.SocketIsClosedError:
+            return False
+        except Exception:
+            log.exception("Unknown receive error")
+            return False
+        return True
+
     def _websocket_handler(self, ws):
         """engine.io's websocket handler (python-engineio 4.x ``Socket._websocket_handler``), without
         the writer green thread: the upgrade handshake, then the receive loop."""
@@ -310,31 +352,223 @@ class LeanSocket(_engineio_socket.Socket):
         else:
             self.connected = True
         self.upgraded, self.upgrading = True, False
+        reader = HubReader.attach(self, ws)  # before the writer starts: it writes to the websocket it finds
         self._start_writer()  # what was queued before or during the upgrade
+        if reader is not None:
+            return []  # the hub reads this websocket from now on; the WSGI green thread ends
 
         while True:
             try:
                 data = websocket_wait()
             except Exception:
                 break
-            if data is None:  # closed by the client
-                break
-            try:
-                self.receive(_engineio_packet.Packet(encoded_packet=data))
-            except _engineio_exceptions.UnknownPacketError:
-                pass
-            except _engineio_exceptions.SocketIsClosedError:
-                break
-            except Exception:
-                log.exception("Unknown receive error")
+            if data is None or not self.receive_frame(data):  # closed by the client, or broken
                 break
 
         self.queue.put(None)  # the writer's end-of-stream: it closes the websocket
         self._start_writer()
-        if self.writing:
-            self.writer.join()
+        self.join_writer()
         self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
         return []
+
+
+class _NoBody:
+    """``wsgi.input`` of a websocket's environ once its request is over: there is no body to read."""
+
+    def read(self, *args):
+        return b""
+
+    readline = read
+
+    def readlines(self, *args):
+        return []
+
+    def __iter__(self):
+        return iter(())
+
+    def close(self):
+        pass
+
+
+NO_BODY = _NoBody()
+_REQUEST_KEYS = ("eventlet.input", "eventlet.set_idle", "eventlet.posthooks")  # the request's objects
+
+
+class HubReader:
+    """Reads an upgraded websocket from eventlet's hub: a callback when the socket is readable, not a
+    green thread per connection.
+
+    A green thread parked in ``recv`` keeps its stack (saved on the heap at every switch), its
+    interpreter frames and, through them, the whole WSGI request: eventlet's HTTP connection object,
+    its parsed headers and buffers, the environ. A thousand idle audience members hold a thousand of
+    them. Once the websocket is open (after the upgrade probe, if any), ``attach`` moves the socket's
+    descriptor to a new socket object (the WSGI connection keeps an empty one, so eventlet's server
+    ends the request without closing the websocket) and registers ``readable`` with the hub; the
+    WSGI green thread returns and everything it held is freed. ``readable`` takes what the kernel
+    has, ``FrameReader`` cuts it into messages, and one green thread at a time (``_deliver``) hands
+    them to engine.io in order, as the reader loop did: nothing that may block runs in the hub.
+
+    The connection keeps its place in the server's pool (``MAX_CONNECTIONS`` still counts it): a
+    unit of the pool's semaphore is taken at ``attach`` and given back at ``stop``. Without a free
+    unit, or with compression (the inflater is eventlet's), the green thread reads as before.
+    """
+
+    __slots__ = ("sock", "ws", "frames", "listener", "inbox", "delivering", "slot", "stopped")
+
+    pool = None  # the WSGI server's GreenPool (``install``); None: no hub reading
+    INBOX_LIMIT = 64  # messages read but not yet handed over: past it, reading pauses until they are
+
+    def __init__(self, sock: LeanSocket, ws: FanoutWebSocket, slot):
+        self.sock, self.ws, self.slot = sock, ws, slot
+        self.frames = _frames.FrameReader(int(sock.server.max_http_buffer_size))
+        self.inbox: deque | None = None
+        self.delivering = self.stopped = False
+        self.listener = None
+        self._listen()
+
+    @classmethod
+    def attach(cls, sock: LeanSocket, ws) -> HubReader | None:
+        """Read ``ws`` from the hub from now on (None: it stays with its green thread)."""
+        pool = cls.pool
+        raw = getattr(ws.socket, "fd", None)
+        if pool is None or type(ws) is not FanoutWebSocket or type(raw) is not _RealSocket:
+            return None
+        if not pool.sem.acquire(blocking=False):
+            return None  # the pool is full: this connection keeps the slot of its green thread
+        timeout = ws.socket.gettimeout()
+        moved = _greenio.GreenSocket(_RealSocket(fileno=raw.detach()))  # the WSGI side keeps a closed shell
+        moved.settimeout(timeout)
+        reader_ws = object.__new__(FanoutWebSocket)
+        reader_ws.__dict__.update(ws.__dict__)
+        reader_ws.socket, reader_ws.iterator, reader_ws.environ = moved, None, {}
+        ws.websocket_closed = True  # eventlet's WebSocketWSGI sends a close frame on it when the handler returns
+        reader = reader_ws.hub_reader = cls(sock, reader_ws, pool.sem)
+        setattr(sock, WEBSOCKET_ATTR, reader_ws)
+        environ = ws.environ  # Flask-SocketIO's copy of eventlet's environ (python-socketio keeps it)
+        if "eventlet.posthooks" in environ:  # trimmed when eventlet's server is done with the request
+            environ["eventlet.posthooks"].append((_forget_request, (environ,), {}))
+        return reader
+
+    def _listen(self) -> None:
+        hub = _hubs.get_hub()
+        self.listener = hub.add(hub.READ, self.ws.socket.fileno(), self.readable, self._closed, self._closed)
+
+    def _pause(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            _hubs.get_hub().remove(listener)
+
+    def stop(self) -> None:
+        """Stop reading (before the socket is closed) and give the pool its unit back; idempotent."""
+        if not self.stopped:
+            self.stopped = True
+            self._pause()
+            self.slot.release()
+            self.ws.hub_reader = None  # no cycle between the two left for the collector
+
+    def readable(self, fileno) -> None:
+        """The hub's callback: read what is there, cut it into frames, queue the messages."""
+        if self.listener is None:
+            return  # paused or stopped in this turn of the hub, after it collected the ready descriptors
+        try:
+            try:
+                data = self.ws.socket.fd.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._queue(None)  # the client went away
+                return
+            for opcode, payload in self.frames.feed(data):
+                if opcode in (_frames.TEXT, _frames.BINARY):
+                    self._queue(payload)
+                elif opcode == _frames.PING:
+                    self._queue(_Pong(payload))
+                elif opcode == _frames.CLOSE:
+                    self._queue(None)
+        except _frames.ProtocolError as error:
+            self._queue(_Refused(error.status, error.reason))
+        except Exception:  # never into the hub, which would print it and go on calling us
+            log.exception("Reading websocket %s failed", self.sock.sid)
+            self._queue(_Refused(1011, "Internal Server Error"))
+
+    def _closed(self, *args) -> None:
+        """The hub's word that another green thread closed the descriptor: the end."""
+        if not self.stopped:
+            self._queue(None)
+
+    def _queue(self, item) -> None:
+        if item is None or type(item) is _Refused:
+            self.stop()  # nothing after the end is read
+        if self.inbox is None:
+            self.inbox = deque()
+        self.inbox.append(item)
+        if len(self.inbox) >= self.INBOX_LIMIT:
+            self._pause()  # a client sending faster than its messages are handled waits in its own buffers
+        if not self.delivering:
+            self.delivering = True
+            self.sock.server.start_background_task(self._deliver)
+
+    def _deliver(self) -> None:
+        """Hand the queued messages to engine.io, in order; at the end, close as the reader loop did."""
+        sock, ws = self.sock, self.ws
+        try:
+            while self.inbox:
+                item = self.inbox.popleft()
+                if item is None or type(item) is _Refused:
+                    self._end(item)
+                    return
+                if type(item) is _Pong:
+                    with contextlib.suppress(OSError):
+                        ws.send(bytes(item), control_code=_frames.PONG)
+                    continue
+                if not sock.receive_frame(item):
+                    self._end(None)
+                    return
+                if self.listener is None and not self.stopped and len(self.inbox) < self.INBOX_LIMIT // 2:
+                    self._listen()  # paused for a backlog that is now handed over
+        finally:
+            self.delivering = False
+            if not self.inbox:
+                self.inbox = None  # an idle connection keeps no deque
+            if self.listener is None and not self.stopped:
+                self._listen()
+
+    def _end(self, refused) -> None:
+        """The end of the connection, as at the end of ``LeanSocket._websocket_handler``."""
+        self.stop()
+        self.inbox = None
+        sock, ws = self.sock, self.ws
+        if refused is not None and not ws.websocket_closed:
+            ws.close(close_data=(refused.status, refused.reason))
+        sock.queue.put(None)  # the writer's end-of-stream: it closes the websocket
+        sock._start_writer()
+        sock.join_writer()
+        sock.close(wait=False, abort=True, reason=sock.server.reason.TRANSPORT_CLOSE)
+
+
+class _Pong(bytes):
+    """A ping's payload, to be answered with a pong."""
+
+
+class _Refused:
+    """The client broke the protocol: close the websocket with this status."""
+
+    __slots__ = ("status", "reason")
+
+    def __init__(self, status: int, reason: str):
+        self.status, self.reason = status, reason
+
+
+def _forget_request(environ, socketio_environ) -> None:
+    """An eventlet posthook: the websocket's request is over; its environs (eventlet's, and the copy
+    python-socketio keeps for the connection's life) keep no request objects: eventlet's input
+    stream and its buffer, the HTTP connection object."""
+    for env in (environ, socketio_environ):
+        env["wsgi.input"] = NO_BODY
+        for key in _REQUEST_KEYS:
+            env.pop(key, None)
 
 
 class Outbox:
@@ -474,9 +708,16 @@ class WebSocketWSGI(_engineio_eventlet.WebSocketWSGI):
         return ws
 
 
-def install(socketio_server, *, compression: bool) -> None:
+def connection_pool(size: int) -> GreenPool:
+    """The WSGI server's pool of connections (``custom_pool``): ``size`` connections at most, those
+    whose websocket is read from the hub (:class:`HubReader`) included."""
+    return GreenPool(size)
+
+
+def install(socketio_server, *, compression: bool, pool: GreenPool | None = None) -> None:
     """Serve engine.io's websocket transport of ``socketio_server`` (a python-socketio Server
-    in eventlet mode) with ``WebSocketWSGI`` and the given compression decision."""
+    in eventlet mode) with ``WebSocketWSGI`` and the given compression decision. With ``pool``
+    (the WSGI server's GreenPool), open websockets are read from the hub (:class:`HubReader`)."""
     eio = socketio_server.eio
     if eio.async_mode != "eventlet":
         raise RuntimeError(f"the eventlet websocket adapter needs async_mode eventlet, not {eio.async_mode}")
@@ -484,6 +725,7 @@ def install(socketio_server, *, compression: bool) -> None:
     eio._async = {**eio._async, "websocket": websocket_class}
     eio.plataforma_pinger = Pinger(eio)
     eio.plataforma_outbox = Outbox(eio)
+    HubReader.pool = pool
     on_connect = eio.handlers["connect"]
 
     def lean_on_connect(eio_sid, environ):
