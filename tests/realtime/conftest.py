@@ -200,3 +200,13 @@ def e2e_clients(e2e_app):
             db.session.rollback()
             time.sleep(0.05)
         db.session.remove()
+
+
+@pytest.fixture
+def server(database_url):
+    """A real ``python wsgi.py`` with the default settings (end-to-end tests; some modules use their own)."""
+    from tests.realtime.e2e import Server
+
+    running = Server(database_url).start()
+    yield running
+    running.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import requests
 import socketio
+import websocket
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "e2e-secret-key-0123456789abcdef0123456789abcdef"
@@ -88,6 +90,16 @@ class Server:
                 self.process.wait(timeout=10)
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+
+
+def open_raw(server: Server, token: str) -> websocket.WebSocket:
+    """A raw Engine.IO websocket (websocket-client) with the Socket.IO default namespace connected."""
+    url = server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, origin=server.url, timeout=WAIT)
+    assert ws.recv().startswith("0{")  # Engine.IO open
+    ws.send("40" + json.dumps({"token": token}))
+    assert ws.recv().startswith("40{")  # Socket.IO connected
+    return ws
 
 
 class Client:

@@ -8,26 +8,9 @@ import time
 import pytest
 import websocket
 
-from tests.realtime.e2e import WAIT, Server
+from tests.realtime.e2e import WAIT, open_raw
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def server(database_url):
-    running = Server(database_url).start()
-    yield running
-    running.stop()
-
-
-def _open(server, token) -> websocket.WebSocket:
-    """Connect a raw Engine.IO websocket and the Socket.IO default namespace."""
-    url = server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
-    ws = websocket.create_connection(url, origin=server.url, timeout=WAIT)
-    assert ws.recv().startswith("0{")  # Engine.IO open
-    ws.send("40" + json.dumps({"token": token}))
-    assert ws.recv().startswith("40{")  # Socket.IO connected
-    return ws
 
 
 def _closed(ws) -> bool:
@@ -49,7 +32,7 @@ def _closed(ws) -> bool:
     ids=["garbage", "nested-1000", "nested-5000"],
 )
 def test_a_malformed_packet_closes_the_socket_without_a_traceback(server, e2e_users, frame):
-    ws = _open(server, e2e_users().token)
+    ws = open_raw(server, e2e_users().token)
     try:
         ws.send(frame)
         assert _closed(ws)
@@ -60,7 +43,7 @@ def test_a_malformed_packet_closes_the_socket_without_a_traceback(server, e2e_us
     assert "Traceback" not in output
     assert "Malformed Socket.IO packet" in output
     # The server is fine: the next client gets its answers.
-    healthy = _open(server, e2e_users().token)
+    healthy = open_raw(server, e2e_users().token)
     try:
         healthy.send('421["no_such_event",{}]')
         answer = healthy.recv()
@@ -70,7 +53,7 @@ def test_a_malformed_packet_closes_the_socket_without_a_traceback(server, e2e_us
 
 
 def test_a_deep_but_parseable_payload_gets_an_ack(server, e2e_users):
-    ws = _open(server, e2e_users().token)
+    ws = open_raw(server, e2e_users().token)
     try:
         ws.send('427["send_message",' + "[" * 500 + "]" * 500 + "]")
         answer = ws.recv()

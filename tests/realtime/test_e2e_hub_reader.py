@@ -4,7 +4,6 @@ pings, protocol errors, a client that sends faster than it is served, and the co
 
 from __future__ import annotations
 
-import json
 import struct
 import time
 
@@ -13,25 +12,9 @@ import requests
 import websocket
 from websocket import ABNF
 
-from tests.realtime.e2e import WAIT, Server
+from tests.realtime.e2e import WAIT, Server, open_raw
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def server(database_url):
-    running = Server(database_url).start()
-    yield running
-    running.stop()
-
-
-def _open(server, token) -> websocket.WebSocket:
-    url = server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
-    ws = websocket.create_connection(url, origin=server.url, timeout=WAIT)
-    assert ws.recv().startswith("0{")
-    ws.send("40" + json.dumps({"token": token}))
-    assert ws.recv().startswith("40{")
-    return ws
 
 
 def _answer(ws, prefix: str) -> str:
@@ -56,7 +39,7 @@ def _close_status(ws) -> int | None:
 
 
 def test_a_fragmented_message_with_a_ping_between_its_fragments_is_handled(server, e2e_users):
-    ws = _open(server, e2e_users().token)
+    ws = open_raw(server, e2e_users().token)
     try:
         text = '421["no_such_event",{"padding":"' + "é" * 3000 + '"}]'
         encoded = text.encode()
@@ -83,13 +66,13 @@ def test_a_fragmented_message_with_a_ping_between_its_fragments_is_handled(serve
     ids=["unmasked", "not-utf8", "too-long"],
 )
 def test_a_protocol_error_closes_with_its_status_and_nobody_else_notices(server, e2e_users, frame, status):
-    ws = _open(server, e2e_users().token)
+    ws = open_raw(server, e2e_users().token)
     try:
         ws.sock.sendall(frame)
         assert _close_status(ws) == status
     finally:
         ws.shutdown()
-    healthy = _open(server, e2e_users().token)
+    healthy = open_raw(server, e2e_users().token)
     try:
         healthy.send('421["no_such_event",{}]')
         assert _answer(healthy, "431")
@@ -103,7 +86,7 @@ def test_a_client_that_closes_is_gone_and_its_descriptor_is_reused_cleanly(serve
     """Connections come and go on the same descriptors: each new one is read, none by a stale listener."""
     user = e2e_users()
     for _ in range(30):
-        ws = _open(server, user.token)
+        ws = open_raw(server, user.token)
         ws.send('421["no_such_event",{}]')
         assert _answer(ws, "431")
         ws.close()
@@ -119,7 +102,7 @@ def test_websockets_read_from_the_hub_still_count_against_max_connections(databa
     server = Server(database_url, MAX_CONNECTIONS=3).start()
     sockets = []
     try:
-        sockets = [_open(server, e2e_users().token) for _ in range(3)]
+        sockets = [open_raw(server, e2e_users().token) for _ in range(3)]
         with pytest.raises(requests.RequestException):
             requests.get(f"{server.url}/health", timeout=1.5)
         sockets.pop().close()
