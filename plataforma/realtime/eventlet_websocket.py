@@ -271,9 +271,13 @@ class LeanSocket(_engineio_socket.Socket):
     def join_writer(self) -> None:
         """Wait for the writer green thread, if one is writing. (engine.io's ``EventletThread.join``
         returns at once for a green thread that has not started yet: a greenlet is false until it runs.)"""
-        if self.writing and self.writer is not None:
-            green_thread = getattr(self.writer, "g", None)
-            green_thread.wait() if green_thread is not None else self.writer.join()
+        if not self.writing or self.writer is None:
+            return
+        green_thread = getattr(self.writer, "g", None)
+        if green_thread is not None:
+            green_thread.wait()
+        else:
+            self.writer.join()
 
     def _write_queue(self) -> None:
         """Write what is queued, in order, then end; the end-of-stream marker (None) closes the websocket."""
@@ -480,18 +484,22 @@ class HubReader:
             if not data:
                 self._queue(None)  # the client went away
                 return
-            for opcode, payload in self.frames.feed(data):
-                if opcode in (_frames.TEXT, _frames.BINARY):
-                    self._queue(payload)
-                elif opcode == _frames.PING:
-                    self._queue(_Pong(payload))
-                elif opcode == _frames.CLOSE:
-                    self._queue(None)
+            self._take(self.frames.feed(data))
         except _frames.ProtocolError as error:
+            self._take(error.complete)  # what came whole before the broken frame, then the refusal
             self._queue(_Refused(error.status, error.reason))
         except Exception:  # never into the hub, which would print it and go on calling us
             log.exception("Reading websocket %s failed", self.sock.sid)
             self._queue(_Refused(1011, "Internal Server Error"))
+
+    def _take(self, frames: list) -> None:
+        for opcode, payload in frames:
+            if opcode in (_frames.TEXT, _frames.BINARY):
+                self._queue(payload)
+            elif opcode == _frames.PING:
+                self._queue(_Pong(payload))
+            elif opcode == _frames.CLOSE:
+                self._queue(None)
 
     def _closed(self, *args) -> None:
         """The hub's word that another green thread closed the descriptor: the end."""

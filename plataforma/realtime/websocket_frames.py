@@ -21,11 +21,13 @@ _VALID_CLOSE_STATUS = frozenset((*range(1000, 1004), *range(1007, 1012), *range(
 
 
 class ProtocolError(Exception):
-    """The client broke the websocket protocol: close with ``status``."""
+    """The client broke the websocket protocol: close with ``status``. ``complete`` holds the frames
+    that came whole before the broken one (they are the client's, and are handled first)."""
 
     def __init__(self, status: int, reason: str):
         super().__init__(reason)
         self.status, self.reason = status, reason
+        self.complete: list[tuple[int, object]] = []
 
 
 def unmask(data: bytes, mask: bytes) -> bytes:
@@ -56,8 +58,15 @@ class FrameReader:
         self.max_length = max_length
 
     def feed(self, data: bytes) -> list[tuple[int, object]]:
-        buffer = self.buffer + data if self.buffer else data
         out: list[tuple[int, object]] = []
+        try:
+            return self._feed(data, out)
+        except ProtocolError as error:
+            error.complete = out
+            raise
+
+    def _feed(self, data: bytes, out: list) -> list[tuple[int, object]]:
+        buffer = self.buffer + data if self.buffer else data
         pos, end = 0, len(buffer)
         while end - pos >= 2:
             first, second = buffer[pos], buffer[pos + 1]

@@ -133,3 +133,11 @@ def test_fragments_count_together_against_the_limit():
         reader.feed(client_frame("x" * 60, ABNF.OPCODE_CONT))
     assert error.value.status == 1009
     assert FrameReader(100).feed(client_frame("x" * 100)) == [(TEXT, "x" * 100)]
+
+
+def test_frames_that_came_whole_before_a_broken_one_are_kept_with_the_error():
+    reader = FrameReader(1_000)
+    with pytest.raises(ProtocolError) as error:
+        reader.feed(client_frame("first") + client_frame(b"pong", ABNF.OPCODE_PING) + unmasked(b"bad"))
+    assert error.value.status == 1002
+    assert error.value.complete == [(TEXT, "first"), (PING, b"pong")]
