@@ -316,9 +316,8 @@ class LeanSocket(_engineio_socket.Socket):
             yield pkt
 
     def receive_frame(self, data) -> bool:
-        """One message from the websocket to engine.io; False when the connection must end."""
-        if len(data) > self.server.max_http_buffer_size:
-            return False
+        """One message from the websocket to engine.io; False when the connection must end. (Its length
+        is checked before: ``websocket_wait`` below, or ``FrameReader``'s limit for the hub reader.)"""
         try:
             self.receive(_engineio_packet.Packet(encoded_packet=data))
         except _engineio_exceptions.UnknownPacketError:
@@ -457,6 +456,10 @@ class HubReader:
         hub = _hubs.get_hub()
         self.listener = hub.add(hub.READ, self.ws.socket.fileno(), self.readable, self._closed, self._closed)
 
+    def _resume(self) -> None:
+        if self.listener is None and not self.stopped:
+            self._listen()
+
     def _pause(self) -> None:
         listener, self.listener = self.listener, None
         if listener is not None:
@@ -534,14 +537,13 @@ class HubReader:
                 if not sock.receive_frame(item):
                     self._end(None)
                     return
-                if self.listener is None and not self.stopped and len(self.inbox) < self.INBOX_LIMIT // 2:
-                    self._listen()  # paused for a backlog that is now handed over
+                if len(self.inbox) < self.INBOX_LIMIT // 2:
+                    self._resume()  # paused for a backlog that is now mostly handed over
         finally:
             self.delivering = False
             if not self.inbox:
                 self.inbox = None  # an idle connection keeps no deque
-            if self.listener is None and not self.stopped:
-                self._listen()
+            self._resume()
 
     def _end(self, refused) -> None:
         """The end of the connection, as at the end of ``LeanSocket._websocket_handler``."""
