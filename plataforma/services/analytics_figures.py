@@ -58,9 +58,12 @@ def viewer_figures(
     # One session needs no session column in the merge pass nor a per-session partition of the sweep
     # (its sort then starts with the time); its rows carry no session, they are that session's.
     one = len(session_ids) == 1
-    merged = q.merged(views, per_session=not one)
+    timeline = bucket_size is not None
+    # With a timeline the merge pass also carries each view's start and end: the joins and leaves per
+    # bucket are counted from it (the rows PostgreSQL has materialised), not from a second scan.
+    merged = q.merged(views, per_session=not one, view_columns=timeline)
     parts, sweep = _merge_parts(merged, per_session=not one, percentiles=True)
-    if bucket_size is None:
+    if not timeline:
         parts.append(
             sa.select(*_row(VIEWS, v.session_id, None, sa.func.count(), sa.func.min(v.s), sa.func.max(v.e))).group_by(
                 v.session_id
@@ -68,7 +71,7 @@ def viewer_figures(
         )
     else:
         # The view count and the span come with the joins and leaves per bucket (no scan of their own).
-        parts.extend(_bucket_parts(v, sweep.c, bucket_size, per_session=not one))
+        parts.extend(_bucket_parts(merged.c, sweep.c, bucket_size, per_session=not one))
     # Over one session, "all the sessions" is that session: the same figures, without a second pass.
     across = overall and not one
     if across:
@@ -157,14 +160,14 @@ def _merge_parts(merged, *, per_session: bool, percentiles: bool, suffix: str = 
     return parts, sweep
 
 
-def _bucket_parts(v, s, size: int, *, per_session: bool) -> list:
-    """Timeline rows per bucket: joins and first start, leaves and last end (views); max level, level change,
-    event at the bucket's start (the sweep)."""
+def _bucket_parts(m, s, size: int, *, per_session: bool) -> list:
+    """Timeline rows per bucket: joins and first start, leaves and last end (the views, from the merge pass
+    ``m``); max level, level change, event at the bucket's start (the sweep)."""
     sweep_b = q.bucket_of(s.moment, size)
     sweep_keys = [s.session_id] if per_session else []
     sweep_sid = s.session_id if per_session else _NO_SESSION
     return [
-        *_view_bucket_parts(v, size),
+        *_view_bucket_parts(m, size, per_session=per_session),
         sa.select(
             *_row(
                 BUCKET,
@@ -180,44 +183,46 @@ def _bucket_parts(v, s, size: int, *, per_session: bool) -> list:
     ]
 
 
-def _view_bucket_parts(v, size: int) -> list:
-    """Joins (count, first start) per bucket of the start, leaves (closed views, last end) per bucket of the end.
+def _view_bucket_parts(m, size: int, *, per_session: bool) -> list:
+    """Joins (count, first start) per bucket of the start, leaves (closed views, last end) per bucket of the end,
+    from the merge pass's view columns (``s``, ``e``, ``open``).
 
     An open view has not left, but its bucket still gets the last end (with 0 leaves). PostgreSQL counts
-    both from ONE scan (grouping sets) whose epoch seconds are computed once per view (``OFFSET 0`` keeps
-    the planner from inlining the subquery, which would repeat them in every key and aggregate);
-    SQLite reads the views once per kind.
+    both in ONE pass over the rows (grouping sets); SQLite reads them once per kind.
     """
+    keys = [m.session_id] if per_session else []
+    sid = m.session_id if per_session else _NO_SESSION
+    left = sa.func.sum(1 - m.open)  # closed views
     if q.dialect() != "postgresql":
-        joins_b, leaves_b = q.bucket_of(v.s, size), q.bucket_of(v.e, size)
+        joins_b, leaves_b = q.bucket_of(m.s, size), q.bucket_of(m.e, size)
         return [
-            sa.select(
-                *_row(BUCKET, v.session_id, joins_b, sa.func.count(), None, None, None, None, sa.func.min(v.s))
-            ).group_by(v.session_id, joins_b),
-            sa.select(
-                *_row(BUCKET, v.session_id, leaves_b, None, sa.func.count(v.left_at), *[None] * 4, sa.func.max(v.e))
-            ).group_by(v.session_id, leaves_b),
+            sa.select(*_row(BUCKET, sid, joins_b, sa.func.count(), None, None, None, None, sa.func.min(m.s))).group_by(
+                *keys, joins_b
+            ),
+            sa.select(*_row(BUCKET, sid, leaves_b, None, left, *[None] * 4, sa.func.max(m.e))).group_by(
+                *keys, leaves_b
+            ),
         ]
-    once = sa.select(v.session_id, v.s, v.e, v.left_at).offset(0).subquery("view_times")
-    o = once.c
-    joins_b, leaves_b = q.bucket_of(o.s, size).label("joins_b"), q.bucket_of(o.e, size).label("leaves_b")
-    keyed = sa.select(o.session_id, o.s, o.e, o.left_at, joins_b, leaves_b).subquery("view_buckets")
+    keyed = sa.select(
+        *keys, m.s, m.e, m.open, q.bucket_of(m.s, size).label("joins_b"), q.bucket_of(m.e, size).label("leaves_b")
+    ).subquery("view_buckets")
     k = keyed.c
+    kkeys = [k.session_id] if per_session else []
     joins = sa.func.grouping(k.joins_b) == 0
     leaves = sa.func.grouping(k.leaves_b) == 0
     return [
         sa.select(
             *_row(
                 BUCKET,
-                k.session_id,
+                k.session_id if per_session else _NO_SESSION,
                 sa.func.coalesce(k.joins_b, k.leaves_b),
                 sa.case((joins, sa.func.count())),
-                sa.case((leaves, sa.func.count(k.left_at))),
+                sa.case((leaves, sa.func.sum(1 - k.open))),
                 None,
                 None,
                 None,
                 sa.case((joins, sa.func.min(k.s))),
                 sa.case((leaves, sa.func.max(k.e))),
             )
-        ).group_by(sa.func.grouping_sets(sa.tuple_(k.session_id, k.joins_b), sa.tuple_(k.session_id, k.leaves_b)))
+        ).group_by(sa.func.grouping_sets(sa.tuple_(*kkeys, k.joins_b), sa.tuple_(*kkeys, k.leaves_b)))
     ]
