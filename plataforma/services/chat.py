@@ -5,17 +5,27 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from plataforma.errors import Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.limits import LIST_MAX
-from plataforma.models import Message, Profile
+from plataforma.models import EventSession, Message, Profile, utcnow
 from plataforma.schemas.interaction import MessageSchema
 from plataforma.services import audit, bans, events, flood, moderation, parse_uuid, webhooks
-from plataforma.services.visibility import require_staff, visible_session
+from plataforma.services.visibility import require_staff, visible_session, visible_session_row
 from plataforma.values import as_uuid
 
 message_schema = MessageSchema()
+
+# What posting a message reads of its session (SPEC §15 settings), and its insert.
+_CHAT_SETTINGS = (
+    EventSession.event_id,
+    EventSession.chat_enabled,
+    EventSession.slow_mode_seconds,
+    EventSession.blocked_terms,
+)
+_MESSAGE_INSERT = sa.insert(Message.__table__)
 
 
 def message_payload(message: Message) -> dict:
@@ -78,15 +88,26 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     session's moderation settings (SPEC §15): a ban (403 ``banned``), chat off (403 ``chat_disabled``),
     blocked terms (400 ``blocked_term``) and slow mode (429 ``slow_mode``), in that order.
     """
-    session = visible_session(actor, session_id)
+    session = visible_session_row(actor, session_id, *_CHAT_SETTINGS)
     bans.check_not_banned(actor, session.event_id)
     moderation.check_chat(actor, session)
     moderation.check_blocked_terms(session, text)
     moderation.check_slow_mode(actor, session)
     flood.check_chat_rate(actor.id, session.id)
-    message = Message(session_id=session.id, user_id=actor.id, text=text, user=actor)
-    db.session.add(message)
-    db.session.flush()
+    # A Core insert: the unit of work's bookkeeping for one new row (dependencies, identity map) was
+    # over a quarter of a chat message's CPU (profiled). The Message returned is not in the session.
+    values = {
+        "id": uuid.uuid4(),
+        "session_id": session.id,
+        "user_id": actor.id,
+        "text": text,
+        "is_pinned": False,
+        "is_deleted": False,
+        "created_at": utcnow(),
+    }
+    db.session.execute(_MESSAGE_INSERT, values)
+    message = Message(**values)
+    set_committed_value(message, "user", actor)
     payload = message_payload(message)
     events.new_message(session.id, payload)
     webhooks.enqueue("message.created", payload)

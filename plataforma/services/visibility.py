@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 
 from plataforma.errors import Forbidden, NotFound
 from plataforma.extensions import db
@@ -83,11 +83,25 @@ def visible_session(actor: Profile | None, session_id, *, missing: str = "Sessio
     return session
 
 
+def visible_session_row(actor: Profile | None, session_id, *columns, missing: str = "Session not found.") -> Row:
+    """As :func:`visible_session`, but only ``columns`` of the session (and its ``id``), as a Core row:
+    for the hot paths (every chat message) that read a few settings and change nothing."""
+    session_id = parse_uuid(session_id, "session")
+    guest = is_guest(actor)
+    params = {"session_id": session_id, "event_id": actor.event_id} if guest else {"session_id": session_id}
+    row = db.session.execute(_session_query(is_admin(actor), guest, tuple(columns)), params).one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 @functools.cache
-def _session_query(admin: bool, guest: bool) -> Select:
-    """:func:`visible_session`'s statement, built once per kind of actor (every chat message runs it)."""
+def _session_query(admin: bool, guest: bool, columns: tuple = ()) -> Select:
+    """:func:`visible_session`'s statement (or :func:`visible_session_row`'s, for ``columns``), built once
+    per kind of actor (every chat message runs it)."""
+    selected = (EventSession.id, *columns) if columns else (EventSession,)
     query = (
-        select(EventSession)
+        select(*selected)
         .join(Event, Event.id == EventSession.event_id)
         .where(EventSession.id == bindparam("session_id"))
     )

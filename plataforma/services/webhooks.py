@@ -44,8 +44,16 @@ def new_secret() -> str:
 def enqueue(event_type: str, data) -> list[WebhookDelivery]:
     """Queue ``event_type`` with ``data`` (the resource as the API shows it to a moderator) for
     every webhook subscribed to it, in the current transaction; returns the rows."""
-    hooks = [hook for hook in db.session.scalars(sa.select(Webhook)) if event_type in (hook.events or [])]
+    # Every chat message asks; most deployments have few webhooks or none: read the subscriptions as
+    # plain rows and load the subscribed webhooks only (no ORM objects for the rest).
+    subscribed = [hook_id for hook_id, events in db.session.execute(_SUBSCRIPTIONS) if event_type in (events or [])]
+    if not subscribed:
+        return []
+    hooks = db.session.scalars(sa.select(Webhook).where(Webhook.id.in_(subscribed)).order_by(Webhook.id))
     return [_outbox_row(hook, event_type, data) for hook in hooks]
+
+
+_SUBSCRIPTIONS = sa.select(Webhook.id, Webhook.events)
 
 
 def _outbox_row(hook: Webhook, event_type: str, data, *, now=None) -> WebhookDelivery:
