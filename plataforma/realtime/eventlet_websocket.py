@@ -235,6 +235,8 @@ class LeanSocket(_engineio_socket.Socket):
     def send(self, pkt):
         if not self.check_ping_timeout():
             return
+        if self.server.logger.isEnabledFor(logging.INFO):
+            log_send(self.server, self.sid, pkt)
         ws = self.__dict__.get(WEBSOCKET_ATTR)
         if self.batched is not None:  # behind this turn's broadcasts, in the same write
             self.batched.append(ws._pack_message(pkt.encode()))
@@ -625,11 +627,18 @@ class Outbox:
                 log.exception("Writing to %s failed", sock.sid)
 
 
+def log_send(eio, sid: str, pkt) -> None:
+    """engine.io's "Sending packet" line (``engineio_logger``), for the packets that skip its ``Socket.send``."""
+    data = "<binary>" if isinstance(pkt.data, bytes) else pkt.data
+    eio.logger.info("%s: Sending packet %s data %s", sid, _engineio_packet.packet_names[pkt.packet_type], data)
+
+
 def write_many(server, eio_sids, pkt) -> None:
     """Write one engine.io packet to many sockets: one frame for all, at once or through the Outbox (see above)."""
     eio = server.eio
     sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
     now = outbox.first_of_turn()  # no frames wait in the Outbox then
+    logged = eio.logger.isEnabledFor(logging.INFO)
     for eio_sid in eio_sids:
         sock = sockets.get(eio_sid)
         if sock is None:
@@ -646,7 +655,10 @@ def write_many(server, eio_sids, pkt) -> None:
         if not now:
             outbox.add(sock, frame)
         elif not sock.write_frame(ws, frame):
-            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket
+            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket (send logs it)
+            continue
+        if logged:
+            log_send(eio, eio_sid, pkt)
 
 
 class FrameCache:

@@ -484,3 +484,19 @@ def test_connections_turn_nagle_off():
     finally:
         for sock in (client, accepted, listener):
             sock.close()
+
+
+def test_sends_are_logged_as_engine_io_logs_them(caplog):
+    """With ``engineio_logger`` on, every packet gets engine.io's "Sending packet" line, written directly or not."""
+    fds = [FakeFd(), FakeFd(room=0)]  # the second one's kernel buffer is full: its frame is queued
+    server, eio = _members(*fds)
+    eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message"]'))
+    assert caplog.records == []  # the logger is off by default: nothing is formatted
+    caplog.set_level(logging.INFO, logger=eio.logger.name)
+    eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",2]'))
+    eio.sockets["s0"].send(_packet('3["ack"]'))
+    assert [record.getMessage() for record in caplog.records] == [
+        's0: Sending packet MESSAGE data 2["new_message",2]',
+        's1: Sending packet MESSAGE data 2["new_message",2]',
+        's0: Sending packet MESSAGE data 3["ack"]',
+    ]
