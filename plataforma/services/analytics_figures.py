@@ -3,8 +3,9 @@
 The statement is a UNION ALL of row kinds over shared CTEs: per-viewer aggregates (viewers,
 watch time, percentiles), view counts with the time span, the peak, and (for one session) the
 timeline buckets. PostgreSQL materialises ``merged`` (the window pass) and ``sweep`` once each;
-the view counts and joins/leaves read ``session_views`` directly (a scan is cheaper than carrying
-the view columns through the materialised merge pass). See docs/analytics-and-search.md.
+with a timeline the merge pass also carries each view's start, end and "open", and the joins and
+leaves per bucket (with the view count and span) come from its rows; without one, the view counts
+read ``session_views``. See docs/analytics-and-search.md.
 """
 
 from __future__ import annotations

@@ -292,3 +292,20 @@ def test_refused_moderation_emits_nothing(client, monkeypatch, users, message_id
     client.patch(f"/api/messages/{message_id}/pin", headers=users[role])
     client.delete(f"/api/messages/{message_id}", headers=users[role])
     assert emits == []
+
+
+def test_a_posted_message_is_the_sessions_own_object_for_the_rest_of_the_transaction(app, moderator, live_session):
+    """post_message inserts with Core, then attaches the Message as stored: pinning it in the same
+    transaction changes that object, and nothing is inserted twice at commit."""
+    from plataforma.models import Profile
+    from plataforma.services import chat, commit
+
+    with app.test_request_context():
+        actor = db.session.get(Profile, uuid.UUID(moderator.id))
+        message = chat.post_message(actor, live_session, "pinned at once")
+        assert db.session.get(Message, message.id) is message
+        chat.toggle_pin(actor, message.id)
+        assert message.is_pinned
+        commit()
+        assert db.session.get(Message, message.id).is_pinned
+        assert db.session.query(Message).filter_by(text="pinned at once").count() == 1
