@@ -193,9 +193,9 @@ def _view_bucket_parts(m, size: int, *, per_session: bool) -> list:
     """
     keys = [m.session_id] if per_session else []
     sid = m.session_id if per_session else _NO_SESSION
-    left = sa.func.sum(1 - m.open)  # closed views
     if q.dialect() != "postgresql":
         joins_b, leaves_b = q.bucket_of(m.s, size), q.bucket_of(m.e, size)
+        left = sa.func.sum(1 - m.open)  # closed views
         return [
             sa.select(*_row(BUCKET, sid, joins_b, sa.func.count(), None, None, None, None, sa.func.min(m.s))).group_by(
                 *keys, joins_b

@@ -74,10 +74,7 @@ def visible_session(actor: Profile | None, session_id, *, missing: str = "Sessio
     ``missing`` is the 404 message: a poll of a DRAFT project must answer exactly like a poll
     that does not exist ("Poll not found."), or the message would reveal that it does.
     """
-    session_id = parse_uuid(session_id, "session")
-    guest = is_guest(actor)
-    params = {"session_id": session_id, "event_id": actor.event_id} if guest else {"session_id": session_id}
-    session = db.session.scalar(_session_query(is_admin(actor), guest), params)
+    session = _visible(actor, session_id, ()).scalar()
     if session is None:
         raise NotFound(missing)
     return session
@@ -86,17 +83,22 @@ def visible_session(actor: Profile | None, session_id, *, missing: str = "Sessio
 def visible_session_row(actor: Profile | None, session_id, *columns, missing: str = "Session not found.") -> Row:
     """As :func:`visible_session`, but only ``columns`` of the session (and its ``id``), as a Core row:
     for the hot paths (every chat message) that read a few settings and change nothing."""
-    session_id = parse_uuid(session_id, "session")
-    guest = is_guest(actor)
-    params = {"session_id": session_id, "event_id": actor.event_id} if guest else {"session_id": session_id}
-    row = db.session.execute(_session_query(is_admin(actor), guest, tuple(columns)), params).one_or_none()
+    row = _visible(actor, session_id, tuple(columns)).one_or_none()
     if row is None:
         raise NotFound(missing)
     return row
 
 
+def _visible(actor: Profile | None, session_id, columns: tuple):
+    """The result of :func:`_session_query` for ``actor`` and ``session_id`` (404 for an id that is not a UUID)."""
+    session_id = parse_uuid(session_id, "session")
+    guest = is_guest(actor)
+    params = {"session_id": session_id, "event_id": actor.event_id} if guest else {"session_id": session_id}
+    return db.session.execute(_session_query(is_admin(actor), guest, columns), params)
+
+
 @functools.cache
-def _session_query(admin: bool, guest: bool, columns: tuple = ()) -> Select:
+def _session_query(admin: bool, guest: bool, columns: tuple) -> Select:
     """:func:`visible_session`'s statement (or :func:`visible_session_row`'s, for ``columns``), built once
     per kind of actor (every chat message runs it)."""
     selected = (EventSession.id, *columns) if columns else (EventSession,)
