@@ -77,9 +77,14 @@ class Connection:
 
 
 class Registry:
+    """This process's open connections, by sid, with each user's count kept as they open and close
+    (``count_user`` is asked on every connect: a scan of all connections made a ramp of N sockets
+    cost O(N²))."""
+
     def __init__(self):
         self._lock = threading.Lock()
         self._connections: dict[str, Connection] = {}
+        self._per_user: dict[uuid.UUID, int] = {}
 
     def add(self, conn: Connection) -> bool:
         """Register a new connection; False (and nothing changes) if its sid is already registered."""
@@ -87,6 +92,7 @@ class Registry:
             if conn.sid in self._connections:
                 return False
             self._connections[conn.sid] = conn
+            self._per_user[conn.user_id] = self._per_user.get(conn.user_id, 0) + 1
             return True
 
     def get(self, sid: str) -> Connection | None:
@@ -95,11 +101,18 @@ class Registry:
 
     def pop(self, sid: str) -> Connection | None:
         with self._lock:
-            return self._connections.pop(sid, None)
+            conn = self._connections.pop(sid, None)
+            if conn is not None:
+                left = self._per_user[conn.user_id] - 1
+                if left:
+                    self._per_user[conn.user_id] = left
+                else:
+                    del self._per_user[conn.user_id]
+            return conn
 
     def count_user(self, user_id) -> int:
         with self._lock:
-            return sum(1 for conn in self._connections.values() if conn.user_id == user_id)
+            return self._per_user.get(user_id, 0)
 
     def all(self) -> list[Connection]:
         with self._lock:

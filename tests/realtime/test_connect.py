@@ -195,3 +195,20 @@ def test_the_registry_never_replaces_a_live_sid():
     assert registry.add(first) is True
     assert registry.add(Connection(sid="s", user_id=uuid.uuid4(), jti=None, expires_at=None)) is False
     assert registry.get("s") is first
+
+
+def test_the_registry_counts_each_users_open_connections():
+    from plataforma.realtime.connections import Connection, Registry
+
+    registry = Registry()
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    for sid, user in (("a1", alice), ("a2", alice), ("b1", bob)):
+        assert registry.add(Connection(sid=sid, user_id=user, jti=None, expires_at=None))
+    assert registry.add(Connection(sid="a1", user_id=alice, jti=None, expires_at=None)) is False  # refused: no count
+    assert (registry.count_user(alice), registry.count_user(bob)) == (2, 1)
+    assert registry.pop("a1").user_id == alice
+    assert registry.pop("a1") is None  # popped twice: counted once
+    assert (registry.count_user(alice), registry.count_user(bob)) == (1, 1)
+    registry.pop("a2"), registry.pop("b1")
+    assert (registry.count_user(alice), registry.count_user(bob)) == (0, 0)
+    assert registry._per_user == {}  # nobody left: nothing kept per user
