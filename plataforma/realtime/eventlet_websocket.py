@@ -199,19 +199,19 @@ class LeanSocket(_engineio_socket.Socket):
             self.last_ping = time.time()
             self.send(_engineio_packet.Packet(_engineio_packet.PING))
 
-    def writable_now(self, ws) -> bool:
+    def writable_now(self, ws, late: float | None = None) -> bool:
         """Whether a frame can be written to ``ws`` (this socket's websocket) right now: upgraded,
-        open, nothing queued or being written, and the client not late with its pong."""
-        return not (
-            not self.upgraded
-            or self.upgrading
-            or self.closing
-            or self.closed
-            or ws.websocket_closed
-            or self.writing
-            or self.queue.qsize()
-            or ws._sendlock.locked()
-            or (self.last_ping and time.time() - self.last_ping > self.server.ping_timeout)
+        open, nothing queued or being written, and the client not late with its pong (a ping sent
+        before ``late``, by default ``ping_timeout`` ago, and not answered). Called for every
+        member of every broadcast: attribute tests first, then the two method calls."""
+        if late is None:
+            late = time.time() - self.server.ping_timeout
+        return (
+            self.upgraded
+            and not (self.upgrading or self.closing or self.closed or self.writing or ws.websocket_closed)
+            and not (self.last_ping and self.last_ping < late)
+            and not self.queue.qsize()
+            and not ws._sendlock.locked()
         )
 
     def write_frame(self, ws, frame: bytes) -> bool:
@@ -639,12 +639,13 @@ def write_many(server, eio_sids, pkt) -> None:
     sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
     now = outbox.first_of_turn()  # no frames wait in the Outbox then
     logged = eio.logger.isEnabledFor(logging.INFO)
+    late = time.time() - eio.ping_timeout
     for eio_sid in eio_sids:
         sock = sockets.get(eio_sid)
         if sock is None:
             continue
         ws = sock.__dict__.get(WEBSOCKET_ATTR)
-        if ws is None or (sock.batched is None and not sock.writable_now(ws)):
+        if ws is None or (sock.batched is None and not sock.writable_now(ws, late)):
             eio.send_packet(eio_sid, pkt)  # engine.io's path, behind whatever is queued
             continue
         frame = frames.get(ws.frame_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 
 import pytest
@@ -227,6 +228,7 @@ def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_i
         {"upgraded": False},
         {"upgrading": True},
         {"closing": True},
+        {"writing": True},
         {"last_ping": 1.0},  # pong overdue: engine.io's send closes the socket
     ],
 )
@@ -235,6 +237,22 @@ def test_members_that_are_not_idle_go_through_engine_io(state):
     server, eio = _members(fd)
     for key, value in state.items():
         setattr(eio.sockets["s0"], key, value)
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["x"]'))
+    assert fd.wire == b"" and [sid for sid, _ in eio.queued] == ["s0"]
+
+
+def test_a_member_pinged_within_the_timeout_is_written_directly():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    eio.sockets["s0"].last_ping = time.time() - FakeEngineServer.ping_timeout + 5  # answer not due yet
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["x"]'))
+    assert fd.wire == b'\x81\x0742["x"]' and eio.queued == []
+
+
+def test_a_member_with_something_queued_goes_through_engine_io():
+    fd = FakeFd()
+    server, eio = _members(fd)
+    eio.sockets["s0"].queue.put(_packet('2["before"]'))
     eventlet_websocket.write_many(server, ["s0"], _packet('2["x"]'))
     assert fd.wire == b"" and [sid for sid, _ in eio.queued] == ["s0"]
 
