@@ -51,7 +51,13 @@ if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
     from plataforma.realtime import eventlet_websocket
 
     connections = eventlet_websocket.connection_pool(app.config["MAX_CONNECTIONS"])
-    eventlet_websocket.install(socketio.server, compression=app.config["WEBSOCKET_COMPRESSION"], pool=connections)
+    eventlet_websocket.install(
+        socketio.server,
+        compression=app.config["WEBSOCKET_COMPRESSION"],
+        pool=connections,
+        coalesce_interval=app.config["BROADCAST_COALESCE_MS"] / 1000,
+        coalesce_busy=app.config["BROADCAST_COALESCE_BUSY"],
+    )
 
 
 _stopping = False

@@ -191,6 +191,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SOCKETIO_PING_TIMEOUT": int(os.environ.get("SOCKETIO_PING_TIMEOUT", "20")),
         # permessage-deflate on Socket.IO websockets: off, as Node's socket.io (docs/benchmarks.md).
         "WEBSOCKET_COMPRESSION": _flag("WEBSOCKET_COMPRESSION"),
+        # Under load (this share of wall time spent writing broadcasts), broadcasts are written to
+        # websockets at most once per BROADCAST_COALESCE_MS (0: never coalesced; benchmarks.md).
+        "BROADCAST_COALESCE_MS": float(os.environ.get("BROADCAST_COALESCE_MS", "50")),
+        "BROADCAST_COALESCE_BUSY": float(os.environ.get("BROADCAST_COALESCE_BUSY", "0.5")),
         # Rooms this big get at most one viewer_count broadcast per interval (see README).
         "VIEWER_COUNT_IMMEDIATE_MAX": int(os.environ.get("VIEWER_COUNT_IMMEDIATE_MAX", "200")),
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),
@@ -221,6 +225,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.update(overrides)
     if not 60 <= config["AGORA_TOKEN_EXPIRY"] <= 86400:
         raise ConfigError("AGORA_TOKEN_EXPIRY must be between 60 and 86400 seconds")
+    if not 0 <= config["BROADCAST_COALESCE_MS"] <= 1000 or not 0 < config["BROADCAST_COALESCE_BUSY"] <= 1:
+        raise ConfigError("BROADCAST_COALESCE_MS must be 0-1000 and BROADCAST_COALESCE_BUSY above 0, at most 1")
     if config["WEBHOOK_WORKER"] not in {"inline", "off"}:
         raise ConfigError(f"WEBHOOK_WORKER must be inline or off, not {config['WEBHOOK_WORKER']!r}")
     # Rate-limit keys in Redis belong to the deployment, like its Socket.IO channel.

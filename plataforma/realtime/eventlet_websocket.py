@@ -593,20 +593,69 @@ class Outbox:
     is written directly (a quiet server pays nothing: batching every broadcast cost ~10 ms of p50
     and a third more CPU at 1,000 × 20) and schedules the flush, a green thread for the next
     turn; broadcasts made before it runs wait here. Anything else sent to a socket whose frames
-    wait here (an ack, a personal event) joins them, in order (``LeanSocket.send``)."""
+    wait here (an ack, a personal event) joins them, in order (``LeanSocket.send``).
 
-    def __init__(self, eio):
-        self.eio = eio
+    Under load, broadcasts are also coalesced across turns (``BROADCAST_COALESCE_MS``, the
+    ``interval``): a system call per member per message is most of a delivery's cost, and a server
+    that spends most of its time writing broadcasts falls behind, and its latency grows without
+    bound (seconds at saturation, docs/benchmarks.md). The Outbox measures the share of wall time
+    spent writing broadcasts, over windows of about a second. From ``busy`` (a share, default one
+    half) it writes broadcasts at most once per ``interval``: one made sooner after the last write
+    waits for the rest of the interval, with every broadcast made meanwhile, and they go out in
+    one ``send`` per member. It writes at once again when the share falls below a quarter of
+    ``busy``. A server under that load delivers each message up to ``interval`` later, for a
+    fraction of the system calls; below it nothing changes. ``interval`` 0 turns it off."""
+
+    WINDOW = 1.0  # seconds of wall time per load measurement
+
+    def __init__(self, eio, interval: float = 0.0, busy: float = 0.5, clock=time.monotonic):
+        self.eio, self.max_interval, self.busy, self.clock = eio, interval, busy, clock
         self.pending: list[LeanSocket] = []
         self.scheduled = False
+        self.interval = 0.0  # in force now: max_interval under load, else 0
+        self.written_at = float("-inf")  # clock() at the last write while coalescing
+        self.window_start, self.spent = clock(), 0.0
 
     def first_of_turn(self) -> bool:
-        """True for the turn's first broadcast (write it now); it schedules the end of the turn."""
+        """True for a broadcast to write now (it schedules the end of the turn); False: it waits here."""
         if self.scheduled:
             return False
         self.scheduled = True
+        if self.interval:
+            wait = self.written_at + self.interval - self.clock()
+            if wait > 0:
+                self.eio.start_background_task(self._flush_after, wait)
+                return False
+            self.written_at = self.clock()
         self.eio.start_background_task(self.flush)
         return True
+
+    def _flush_after(self, wait: float) -> None:
+        self.eio.sleep(wait)
+        self.written_at = self.clock()
+        self.flush()
+
+    def account(self, started: float) -> None:
+        """A pass writing broadcasts, begun at ``started`` (``clock()``), is over: count its time, and
+        at the end of a window start or stop coalescing."""
+        if not self.max_interval:
+            return
+        now = self.clock()
+        self.spent += now - started
+        elapsed = now - self.window_start
+        if elapsed >= self.WINDOW:
+            load = self.spent / elapsed
+            if load >= self.busy and not self.interval:
+                self.interval = self.max_interval
+                log.warning(
+                    "Broadcasts coalesced (every %d ms): %.0f%% of the time spent writing them",
+                    self.interval * 1000,
+                    load * 100,
+                )
+            elif load < self.busy / 4 and self.interval:
+                self.interval = 0.0
+                log.info("Broadcasts written at once again: %.0f%% of the time spent writing them", load * 100)
+            self.window_start, self.spent = now, 0.0
 
     def add(self, sock: LeanSocket, frame: bytes) -> None:
         if sock.batched is not None:
@@ -616,6 +665,7 @@ class Outbox:
         self.pending.append(sock)
 
     def flush(self) -> None:
+        started = self.clock()
         pending, self.pending, self.scheduled = self.pending, [], False
         for sock in pending:
             frames, sock.batched = sock.batched, None
@@ -625,6 +675,8 @@ class Outbox:
                 sock.write_batch(frames)
             except Exception:  # one socket's failure must not keep the others' frames
                 log.exception("Writing to %s failed", sock.sid)
+        if pending:
+            self.account(started)
 
 
 def log_send(eio, sid: str, pkt) -> None:
@@ -637,6 +689,7 @@ def write_many(server, eio_sids, pkt) -> None:
     """Write one engine.io packet to many sockets: one frame for all, at once or through the Outbox (see above)."""
     eio = server.eio
     sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
+    started = outbox.clock()
     now = outbox.first_of_turn()  # no frames wait in the Outbox then
     logged = eio.logger.isEnabledFor(logging.INFO)
     late = time.time() - eio.ping_timeout
@@ -660,6 +713,7 @@ def write_many(server, eio_sids, pkt) -> None:
             continue
         if logged:
             log_send(eio, eio_sid, pkt)
+    outbox.account(started)
 
 
 class FrameCache:
@@ -737,17 +791,25 @@ def connection_pool(size: int) -> GreenPool:
     return GreenPool(size)
 
 
-def install(socketio_server, *, compression: bool, pool: GreenPool | None = None) -> None:
+def install(
+    socketio_server,
+    *,
+    compression: bool,
+    pool: GreenPool | None = None,
+    coalesce_interval: float = 0.0,
+    coalesce_busy: float = 0.5,
+) -> None:
     """Serve engine.io's websocket transport of ``socketio_server`` (a python-socketio Server
     in eventlet mode) with ``WebSocketWSGI`` and the given compression decision. With ``pool``
-    (the WSGI server's GreenPool), open websockets are read from the hub (:class:`HubReader`)."""
+    (the WSGI server's GreenPool), open websockets are read from the hub (:class:`HubReader`).
+    ``coalesce_interval`` (seconds) and ``coalesce_busy`` are the :class:`Outbox`'s."""
     eio = socketio_server.eio
     if eio.async_mode != "eventlet":
         raise RuntimeError(f"the eventlet websocket adapter needs async_mode eventlet, not {eio.async_mode}")
     websocket_class = type("WebSocketWSGI", (WebSocketWSGI,), {"compression": compression})
     eio._async = {**eio._async, "websocket": websocket_class}
     eio.plataforma_pinger = Pinger(eio)
-    eio.plataforma_outbox = Outbox(eio)
+    eio.plataforma_outbox = Outbox(eio, coalesce_interval, coalesce_busy)
     HubReader.pool = pool
     on_connect = eio.handlers["connect"]
 

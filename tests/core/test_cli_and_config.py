@@ -135,3 +135,18 @@ def test_unknown_app_env_is_refused(monkeypatch, tmp_path):
 def test_database_url_normalisation():
     assert normalise_database_url("postgresql://h/d") == "postgresql+psycopg://h/d"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize(("interval", "busy"), [("-1", "0.5"), ("5000", "0.5"), ("50", "0"), ("50", "1.5")], ids=str)
+def test_broadcast_coalescing_settings_out_of_range_are_refused(monkeypatch, tmp_path, interval, busy):
+    monkeypatch.setenv("BROADCAST_COALESCE_MS", interval)
+    monkeypatch.setenv("BROADCAST_COALESCE_BUSY", busy)
+    with pytest.raises(ConfigError, match="BROADCAST_COALESCE"):
+        load_config(str(tmp_path))
+
+
+def test_broadcast_coalescing_defaults_and_off(monkeypatch, tmp_path):
+    config = load_config(str(tmp_path))
+    assert (config["BROADCAST_COALESCE_MS"], config["BROADCAST_COALESCE_BUSY"]) == (50, 0.5)
+    monkeypatch.setenv("BROADCAST_COALESCE_MS", "0")
+    assert load_config(str(tmp_path))["BROADCAST_COALESCE_MS"] == 0

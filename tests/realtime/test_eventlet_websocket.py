@@ -311,6 +311,94 @@ def test_the_later_broadcasts_of_one_turn_reach_each_member_in_one_send_with_ack
     assert fds[1].wire.endswith(b'\x81\x0742["d"]') and len(calls) == 5
 
 
+class FakeClock:
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _coalescing_members(*fds, interval=0.05, busy=0.5):
+    server, eio = _members(*fds)
+    clock = FakeClock()
+    eio.plataforma_outbox = eventlet_websocket.Outbox(eio, interval, busy, clock=clock)
+
+    def sleep(seconds):  # the green thread sleeping: time passes
+        eio.slept = seconds
+        clock.now += seconds
+
+    eio.sleep = sleep
+    return server, eio, clock
+
+
+def _load(outbox, clock, share: float) -> None:
+    """One measurement window in which writing broadcasts took ``share`` of the time."""
+    clock.now += outbox.WINDOW * (1 - share)
+    started = clock.now
+    clock.now += outbox.WINDOW * share
+    outbox.account(started)
+
+
+def test_below_the_busy_share_every_turns_first_broadcast_is_written_at_once():
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    _load(eio.plataforma_outbox, clock, 0.45)
+    for text in ("a", "b"):
+        clock.now += 0.001
+        eventlet_websocket.write_many(server, ["s0"], _packet(f'2["{text}"]'))
+        assert fd.wire.endswith(f'42["{text}"]'.encode())  # at once, 1 ms after the last
+        eio.turn()
+    assert eio.plataforma_outbox.interval == 0
+
+
+def test_under_load_broadcasts_are_written_at_most_once_per_interval_in_one_send():
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    sends = []
+    fd.send = (lambda real: lambda data: sends.append(data) or real(data))(fd.send)
+    _load(eio.plataforma_outbox, clock, 0.6)  # most of a second spent writing broadcasts
+    assert eio.plataforma_outbox.interval == 0.05
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))  # none for a while: at once
+    eio.turn()
+    clock.now += 0.01
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["b"]'))  # 10 ms later: waits 40 ms
+    eio.sockets["s0"].send(_packet('3["ack"]'))  # joins the wait, in order
+    clock.now += 0.02
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["c"]'))
+    assert sends == [b'\x81\x0742["a"]'] and len(eio.tasks) == 1  # one flush, after the interval
+    eio.run_tasks()  # the flush's green thread sleeps 40 ms, then writes the rest in one send
+    assert eio.slept == pytest.approx(0.04)
+    assert sends[1:] == [b'\x81\x0742["b"]\x81\x0943["ack"]\x81\x0742["c"]']
+    clock.now += 0.05  # a whole interval after the last write: at once again
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["d"]'))
+    assert sends[2:] == [b'\x81\x0742["d"]']
+
+
+def test_coalescing_stops_when_writing_broadcasts_takes_a_quarter_of_the_busy_share():
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    outbox = eio.plataforma_outbox
+    _load(outbox, clock, 0.5)
+    _load(outbox, clock, 0.2)  # less, but not little enough: still coalescing
+    assert outbox.interval == 0.05
+    _load(outbox, clock, 0.1)
+    assert outbox.interval == 0
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))
+    eio.turn()
+    clock.now += 0.001
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["b"]'))
+    assert fd.wire == b'\x81\x0742["a"]\x81\x0742["b"]'  # each at once
+
+
+def test_without_an_interval_broadcasts_are_never_coalesced():
+    server, eio = _members(FakeFd())
+    outbox = eio.plataforma_outbox
+    clock_started = outbox.clock() - 2 * outbox.WINDOW
+    outbox.account(clock_started)  # two windows spent entirely writing
+    assert outbox.interval == 0 and outbox.spent == 0
+
+
 def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_writer():
     fd = FakeFd()
     server, eio = _members(fd)
