@@ -108,3 +108,39 @@ def test_polling_clients_upgrade_to_websocket_and_get_everything(server, e2e_use
     finally:
         for client in clients:
             client.disconnect()
+
+
+def test_coalesced_broadcasts_arrive_complete_and_in_order(database_url, e2e_users, e2e_content):
+    """Under load (here: any time spent writing broadcasts counts as load) broadcasts wait and go
+    out together; every listener still gets every message once, in order, and every sender its acks."""
+    running = Server(
+        database_url, BROADCAST_COALESCE_MS=300, BROADCAST_COALESCE_BUSY=0.000001, RATELIMIT_CHAT="1000 per 5 seconds"
+    ).start()
+    session_id = e2e_content.session()
+    received: dict[str, list] = {"sender": [], "listener": []}
+    acks = []
+    clients = []
+    try:
+        for role in ("sender", "listener"):
+            client = socketio.Client(reconnection=False)
+            client.on("new_message", lambda data, *_rest, role=role: received[role].append(data["text"]))
+            client.connect(running.url, auth={"token": e2e_users().token}, transports=["websocket"], wait_timeout=WAIT)
+            clients.append(client)
+            assert client.call("join_session", {"sessionId": session_id}, timeout=WAIT)["ok"]
+        sender = clients[0]
+        assert sender.call("send_message", {"sessionId": session_id, "text": "first"}, timeout=WAIT)["ok"]
+        time.sleep(1.2)  # a measurement window is over: the next broadcast starts coalescing
+        texts = [f"burst {i}" for i in range(20)]
+        for text in texts:
+            sender.emit("send_message", {"sessionId": session_id, "text": text}, callback=acks.append)
+        deadline = time.monotonic() + WAIT
+        while (len(acks) < len(texts) or len(received["listener"]) < 21) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [ack["ok"] for ack in acks] == [True] * len(texts)
+        assert received["listener"] == ["first", *texts]  # each once, in the order sent
+        assert received["sender"] == ["first", *texts]
+        assert "Broadcasts coalesced (every 300 ms)" in running.output()
+    finally:
+        for client in clients:
+            client.disconnect()
+        running.stop()
