@@ -600,9 +600,9 @@ class Outbox:
     that spends most of its time writing broadcasts falls behind, and its latency grows without
     bound (seconds at saturation, docs/benchmarks.md). The Outbox measures the share of wall time
     spent writing broadcasts, over windows of about a second. From ``busy`` (a share, default one
-    half) it writes broadcasts at most once per ``interval``: one made sooner after the last write
-    waits for the rest of the interval, with every broadcast made meanwhile, and they go out in
-    one ``send`` per member. It writes at once again when the share falls below a quarter of
+    half) a broadcast made sooner than ``interval`` after the last write waits for the rest of the
+    interval, with every broadcast made meanwhile, and they go out in one ``send`` per member: under
+    steady load, one write per member per interval. It writes at once again when the share falls below a quarter of
     ``busy``. A server under that load delivers each message up to ``interval`` later, for a
     fraction of the system calls; below it nothing changes. ``interval`` 0 turns it off."""
 
@@ -648,7 +648,7 @@ class Outbox:
             if load >= self.busy and not self.interval:
                 self.interval = self.max_interval
                 log.warning(
-                    "Broadcasts coalesced (every %d ms): %.0f%% of the time spent writing them",
+                    "Broadcasts coalesced (every %g ms): %.0f%% of the time spent writing them",
                     self.interval * 1000,
                     load * 100,
                 )
@@ -686,9 +686,12 @@ def log_send(eio, sid: str, pkt) -> None:
 
 
 def write_many(server, eio_sids, pkt) -> None:
-    """Write one engine.io packet to many sockets: one frame for all, at once or through the Outbox (see above)."""
+    """Write one engine.io packet to many sockets: one frame for all, at once or through the Outbox (see above).
+    Members that cannot take the frame now get the packet through engine.io after the pass: its
+    path can close a socket whose pong is late, and the disconnect handler does I/O, which yields;
+    nothing else may run between the members of one pass (or be counted as writing broadcasts)."""
     eio = server.eio
-    sockets, outbox, frames, text = eio.sockets, eio.plataforma_outbox, {}, None
+    sockets, outbox, frames, text, others = eio.sockets, eio.plataforma_outbox, {}, None, []
     started = outbox.clock()
     now = outbox.first_of_turn()  # no frames wait in the Outbox then
     logged = eio.logger.isEnabledFor(logging.INFO)
@@ -699,7 +702,7 @@ def write_many(server, eio_sids, pkt) -> None:
             continue
         ws = sock.__dict__.get(WEBSOCKET_ATTR)
         if ws is None or (sock.batched is None and not sock.writable_now(ws, late)):
-            eio.send_packet(eio_sid, pkt)  # engine.io's path, behind whatever is queued
+            others.append(eio_sid)  # engine.io's path, behind whatever is queued
             continue
         frame = frames.get(ws.frame_key)
         if frame is None:
@@ -709,11 +712,13 @@ def write_many(server, eio_sids, pkt) -> None:
         if not now:
             outbox.add(sock, frame)
         elif not sock.write_frame(ws, frame):
-            eio.send_packet(eio_sid, pkt)  # the writer meets the error and closes the socket (send logs it)
+            others.append(eio_sid)  # the writer meets the error and closes the socket (send logs it)
             continue
         if logged:
             log_send(eio, eio_sid, pkt)
     outbox.account(started)
+    for eio_sid in others:
+        eio.send_packet(eio_sid, pkt)
 
 
 class FrameCache:

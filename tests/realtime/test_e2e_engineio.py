@@ -118,12 +118,18 @@ def test_coalesced_broadcasts_arrive_complete_and_in_order(database_url, e2e_use
     ).start()
     session_id = e2e_content.session()
     received: dict[str, list] = {"sender": [], "listener": []}
-    acks = []
+    acks, timeline = [], []
     clients = []
     try:
         for role in ("sender", "listener"):
             client = socketio.Client(reconnection=False)
-            client.on("new_message", lambda data, *_rest, role=role: received[role].append(data["text"]))
+
+            def on_message(data, *_rest, role=role):
+                received[role].append(data["text"])
+                if role == "sender":  # its own broadcasts and its acks, in arrival order
+                    timeline.append(("message", data["text"]))
+
+            client.on("new_message", on_message)
             client.connect(running.url, auth={"token": e2e_users().token}, transports=["websocket"], wait_timeout=WAIT)
             clients.append(client)
             assert client.call("join_session", {"sessionId": session_id}, timeout=WAIT)["ok"]
@@ -132,13 +138,19 @@ def test_coalesced_broadcasts_arrive_complete_and_in_order(database_url, e2e_use
         time.sleep(1.2)  # a measurement window is over: the next broadcast starts coalescing
         texts = [f"burst {i}" for i in range(20)]
         for text in texts:
-            sender.emit("send_message", {"sessionId": session_id, "text": text}, callback=acks.append)
+            sender.emit(
+                "send_message",
+                {"sessionId": session_id, "text": text},
+                callback=lambda ack: (acks.append(ack), timeline.append(("ack", ack["data"]["text"]))),
+            )
         deadline = time.monotonic() + WAIT
         while (len(acks) < len(texts) or len(received["listener"]) < 21) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert [ack["ok"] for ack in acks] == [True] * len(texts)
         assert received["listener"] == ["first", *texts]  # each once, in the order sent
         assert received["sender"] == ["first", *texts]
+        for text in texts:  # each ack after the broadcast of its own message
+            assert timeline.index(("message", text)) < timeline.index(("ack", text))
         assert "Broadcasts coalesced (every 300 ms)" in running.output()
     finally:
         for client in clients:
