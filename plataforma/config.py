@@ -192,7 +192,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # permessage-deflate on Socket.IO websockets: off, as Node's socket.io (docs/benchmarks.md).
         "WEBSOCKET_COMPRESSION": _flag("WEBSOCKET_COMPRESSION"),
         # Under load (this share of wall time spent writing broadcasts), broadcasts are written to
-        # websockets at most once per BROADCAST_COALESCE_MS (0: never coalesced; benchmarks.md).
+        # websockets once per BROADCAST_COALESCE_MS, several at a time (0: never; benchmarks.md).
         "BROADCAST_COALESCE_MS": float(os.environ.get("BROADCAST_COALESCE_MS", "50")),
         "BROADCAST_COALESCE_BUSY": float(os.environ.get("BROADCAST_COALESCE_BUSY", "0.5")),
         # Rooms this big get at most one viewer_count broadcast per interval (see README).

@@ -601,10 +601,11 @@ class Outbox:
     bound (seconds at saturation, docs/benchmarks.md). The Outbox measures the share of wall time
     spent writing broadcasts, over windows of about a second. From ``busy`` (a share, default one
     half) a broadcast made sooner than ``interval`` after the last write waits for the rest of the
-    interval, with every broadcast made meanwhile, and they go out in one ``send`` per member: under
-    steady load, one write per member per interval. It writes at once again when the share falls below a quarter of
-    ``busy``. A server under that load delivers each message up to ``interval`` later, for a
-    fraction of the system calls; below it nothing changes. ``interval`` 0 turns it off."""
+    interval, with every broadcast made meanwhile, and they go out in one ``send`` per member:
+    under steady load, one write per member per interval. It writes at once again when the share
+    falls below a quarter of ``busy``. A server under that load delivers each message up to
+    ``interval`` later, for a fraction of the system calls; below it nothing changes. ``interval``
+    0 turns it off."""
 
     WINDOW = 1.0  # seconds of wall time per load measurement
 
