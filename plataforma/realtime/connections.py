@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -84,7 +84,7 @@ class Registry:
     def __init__(self):
         self._lock = threading.Lock()
         self._connections: dict[str, Connection] = {}
-        self._per_user: dict[uuid.UUID, int] = {}
+        self._per_user: Counter[uuid.UUID] = Counter()
 
     def add(self, conn: Connection) -> bool:
         """Register a new connection; False (and nothing changes) if its sid is already registered."""
@@ -92,7 +92,7 @@ class Registry:
             if conn.sid in self._connections:
                 return False
             self._connections[conn.sid] = conn
-            self._per_user[conn.user_id] = self._per_user.get(conn.user_id, 0) + 1
+            self._per_user[conn.user_id] += 1
             return True
 
     def get(self, sid: str) -> Connection | None:
@@ -103,16 +103,14 @@ class Registry:
         with self._lock:
             conn = self._connections.pop(sid, None)
             if conn is not None:
-                left = self._per_user[conn.user_id] - 1
-                if left:
-                    self._per_user[conn.user_id] = left
-                else:
+                self._per_user[conn.user_id] -= 1
+                if not self._per_user[conn.user_id]:
                     del self._per_user[conn.user_id]
             return conn
 
     def count_user(self, user_id) -> int:
         with self._lock:
-            return self._per_user.get(user_id, 0)
+            return self._per_user[user_id]
 
     def all(self) -> list[Connection]:
         with self._lock:

@@ -623,11 +623,12 @@ class Outbox:
             return False
         self.scheduled = True
         if self.interval:
-            wait = self.written_at + self.interval - self.clock()
+            now = self.clock()
+            wait = self.written_at + self.interval - now
             if wait > 0:
                 self.eio.start_background_task(self._flush_after, wait)
                 return False
-            self.written_at = self.clock()
+            self.written_at = now
         self.eio.start_background_task(self.flush)
         return True
 
