@@ -186,7 +186,8 @@ class LeanSocket(_engineio_socket.Socket):
     """
 
     writing = False  # a writer green thread is writing the queue (it ends when the queue is empty)
-    batched = None  # frames waiting in the server's Outbox for the end of this turn of the event loop
+    batched = None  # frames for the Outbox's flush: the waiting broadcasts caught up with, what was sent since
+    caught_up = 0  # how many of the Outbox's waiting broadcasts are in ``batched`` (while in its ``taken``)
     writer = None  # the last writer started (joined when the connection ends)
 
     def schedule_ping(self):
@@ -235,10 +236,13 @@ class LeanSocket(_engineio_socket.Socket):
     def send(self, pkt):
         if not self.check_ping_timeout():
             return
+        ws = self.__dict__.get(WEBSOCKET_ATTR)
+        outbox = self.server.plataforma_outbox
+        if outbox.broadcasts:  # the broadcasts waiting there for this socket go first
+            outbox.catch_up(self, ws)
         if self.server.logger.isEnabledFor(logging.INFO):
             log_send(self.server, self.sid, pkt)
-        ws = self.__dict__.get(WEBSOCKET_ATTR)
-        if self.batched is not None:  # behind this turn's broadcasts, in the same write
+        if self.batched is not None:  # behind them, in the same write
             self.batched.append(ws._pack_message(pkt.encode()))
             return
         if ws is not None and self.writable_now(ws) and self.write_frame(ws, ws._pack_message(pkt.encode())):
@@ -246,18 +250,20 @@ class LeanSocket(_engineio_socket.Socket):
         self.queue.put(pkt)
         self._start_writer()
 
-    def write_batch(self, frames: list[bytes]) -> None:
-        """Write the frames the Outbox kept for this socket, in one ``send`` if the socket is still idle."""
-        ws = self.__dict__[WEBSOCKET_ATTR]
+    def write_batch(self, ws, data: bytes, late: float | None = None) -> None:
+        """Write frames the Outbox kept for this socket (``ws`` its websocket), in one ``send`` if the
+        socket is still idle (``late`` as for ``writable_now``)."""
         if self.closed or ws.websocket_closed:
             return  # nobody to write to any more
-        data = frames[0] if len(frames) == 1 else b"".join(frames)
-        if not (self.writable_now(ws) and self.write_frame(ws, data)):
+        if not (self.writable_now(ws, late) and self.write_frame(ws, data)):
             self.queue.put(PendingFrame(data))  # closing, busy or broken: the writer sends or meets the error
             self._start_writer()
 
     def close(self, wait=True, abort=False, reason=None):
-        if self.batched is not None and not self.closed:  # this turn's frames go before CLOSE and the end
+        outbox = self.server.plataforma_outbox
+        if outbox.broadcasts and not self.closed:
+            outbox.catch_up(self, self.__dict__.get(WEBSOCKET_ATTR))
+        if self.batched is not None and not self.closed:  # the waiting frames go before CLOSE and the end
             frames, self.batched = self.batched, None
             self.queue.put(PendingFrame(b"".join(frames)))
         super().close(wait=False, abort=abort, reason=reason)  # queues CLOSE (unless abort) and the end
@@ -583,9 +589,58 @@ def _forget_request(environ, socketio_environ) -> None:
             env.pop(key, None)
 
 
+class Waiting:
+    """A broadcast waiting in the :class:`Outbox`: its members (engine.io sids) and packet, and its
+    websocket frame, made once per kind of socket (``frame_key``)."""
+
+    __slots__ = ("sids", "pkt", "text", "frames", "members")
+
+    def __init__(self, sids: list, pkt):
+        self.sids, self.pkt, self.text, self.frames, self.members = sids, pkt, None, {}, None
+
+    def includes(self, sid: str) -> bool:
+        if self.members is None:
+            self.members = set(self.sids)
+        return sid in self.members
+
+    def frame(self, ws) -> bytes:
+        frame = self.frames.get(ws.frame_key)
+        if frame is None:
+            if self.text is None:
+                self.text = self.pkt.encode()
+            frame = self.frames[ws.frame_key] = ws._pack_message(self.text)
+        return frame
+
+
+def member_groups(broadcasts: list[Waiting]) -> list[tuple[tuple[int, ...], list]]:
+    """The members of waiting broadcasts grouped by which of them they get: (broadcast indices,
+    sids) pairs. Broadcasts to one room have equal member lists, and rooms with no member in common
+    are independent, so this usually compares lists instead of looking at each member."""
+    rooms: list[tuple[list, list[int]]] = []  # (members, indices) per distinct member list
+    for i, broadcast in enumerate(broadcasts):
+        for sids, indices in rooms:
+            if sids == broadcast.sids:
+                indices.append(i)
+                break
+        else:
+            rooms.append((broadcast.sids, [i]))
+    if len(rooms) == 1 or sum(len(sids) for sids, _ in rooms) == len(set().union(*(sids for sids, _ in rooms))):
+        return [(tuple(indices), sids) for sids, indices in rooms]
+    each: dict[str, list[int]] = {}  # rooms that share members: member by member
+    for i, broadcast in enumerate(broadcasts):
+        for sid in broadcast.sids:
+            each.setdefault(sid, []).append(i)
+    groups: dict[tuple[int, ...], list] = {}
+    for sid, indices in each.items():
+        groups.setdefault(tuple(indices), []).append(sid)
+    return list(groups.items())
+
+
 class Outbox:
     """A turn's later broadcasts, written when the current turn of the event loop is over: a member
-    gets the turn's first broadcast at once and all the others in ONE ``send``.
+    gets the turn's first broadcast at once and all the others in ONE ``send``. A waiting broadcast
+    is kept whole (:class:`Waiting`: members and packet); the flush joins the frames of the
+    broadcasts a group of members gets once and writes those bytes to each of them.
 
     A busy server handles several senders' messages in one turn of eventlet's hub (every socket
     that became readable); written at once, each broadcast costs one system call per member,
@@ -611,7 +666,8 @@ class Outbox:
 
     def __init__(self, eio, interval: float = 0.0, busy: float = 0.5, clock=time.monotonic):
         self.eio, self.max_interval, self.busy, self.clock = eio, interval, busy, clock
-        self.pending: list[LeanSocket] = []
+        self.broadcasts: list[Waiting] = []
+        self.taken: dict[str, LeanSocket] = {}  # sockets sent something else meanwhile (catch_up)
         self.scheduled = False
         self.interval = 0.0  # in force now: max_interval under load, else 0
         self.written_at = float("-inf")  # clock() at the last write while coalescing
@@ -659,26 +715,71 @@ class Outbox:
                 log.info("Broadcasts written at once again: %.0f%% of the time spent writing them", load * 100)
             self.window_start, self.spent = now, 0.0
 
-    def add(self, sock: LeanSocket, frame: bytes) -> None:
-        if sock.batched is not None:
-            sock.batched.append(frame)
-            return
-        sock.batched = [frame]
-        self.pending.append(sock)
+    def defer(self, sids: list, pkt) -> None:
+        self.broadcasts.append(Waiting(sids, pkt))
+
+    def catch_up(self, sock: LeanSocket, ws) -> None:
+        """``sock`` is sent something else: the broadcasts waiting for it go first. Their frames start
+        ``sock.batched`` (written at the flush, with what is sent to it meanwhile); for a socket not
+        on a websocket (long-polling), their packets go to engine.io's queue now."""
+        broadcasts, logged = self.broadcasts, self.eio.logger.isEnabledFor(logging.INFO)
+        start = sock.caught_up if self.taken.get(sock.sid) is sock else 0
+        for broadcast in broadcasts[start:]:
+            if broadcast.includes(sock.sid):
+                if logged:
+                    log_send(self.eio, sock.sid, broadcast.pkt)
+                if ws is None:
+                    sock.queue.put(broadcast.pkt)
+                elif sock.batched is None:
+                    sock.batched = [broadcast.frame(ws)]
+                else:
+                    sock.batched.append(broadcast.frame(ws))
+        sock.caught_up = len(broadcasts)
+        self.taken[sock.sid] = sock
 
     def flush(self) -> None:
         started = self.clock()
-        pending, self.pending, self.scheduled = self.pending, [], False
-        for sock in pending:
-            frames, sock.batched = sock.batched, None
-            if frames is None:  # closed since: close() queued them
-                continue
+        broadcasts, taken, self.scheduled = self.broadcasts, self.taken, False
+        if not broadcasts:
+            self.taken = {}
+            return
+        eio, late, others = self.eio, time.time() - self.eio.ping_timeout, []
+        logged = eio.logger.isEnabledFor(logging.INFO)
+        for sock in list(taken.values()):  # the rest of theirs, then everything in one write
             try:
-                sock.write_batch(frames)
+                ws = sock.__dict__.get(WEBSOCKET_ATTR)
+                self.catch_up(sock, ws)
+                frames, sock.batched = sock.batched, None
+                if frames:
+                    sock.write_batch(ws, b"".join(frames), late)
             except Exception:  # one socket's failure must not keep the others' frames
                 log.exception("Writing to %s failed", sock.sid)
-        if pending:
-            self.account(started)
+        self.broadcasts, self.taken = [], {}
+        sockets = eio.sockets
+        for indices, sids in member_groups(broadcasts):
+            joined = {}  # frame_key -> the group's frames, joined
+            for sid in sids:
+                sock = sockets.get(sid)
+                if sock is None or sid in taken:
+                    continue
+                ws = sock.__dict__.get(WEBSOCKET_ATTR)
+                if ws is None:
+                    others.append((sid, indices))  # long-polling: engine.io's queue, after the pass
+                    continue
+                data = joined.get(ws.frame_key)
+                if data is None:
+                    data = joined[ws.frame_key] = b"".join([broadcasts[i].frame(ws) for i in indices])
+                try:
+                    sock.write_batch(ws, data, late)
+                except Exception:
+                    log.exception("Writing to %s failed", sid)
+                if logged:
+                    for i in indices:
+                        log_send(eio, sid, broadcasts[i].pkt)
+        self.account(started)
+        for sid, indices in others:
+            for i in indices:
+                eio.send_packet(sid, broadcasts[i].pkt)
 
 
 def log_send(eio, sid: str, pkt) -> None:
@@ -693,9 +794,12 @@ def write_many(server, eio_sids, pkt) -> None:
     path can close a socket whose pong is late, and the disconnect handler does I/O, which yields;
     nothing else may run between the members of one pass (or be counted as writing broadcasts)."""
     eio = server.eio
-    sockets, outbox, frames, text, others = eio.sockets, eio.plataforma_outbox, {}, None, []
+    outbox = eio.plataforma_outbox
+    if not outbox.first_of_turn():
+        outbox.defer(eio_sids, pkt)
+        return
+    sockets, frames, text, others = eio.sockets, {}, None, []
     started = outbox.clock()
-    now = outbox.first_of_turn()  # no frames wait in the Outbox then
     logged = eio.logger.isEnabledFor(logging.INFO)
     late = time.time() - eio.ping_timeout
     for eio_sid in eio_sids:
@@ -703,7 +807,7 @@ def write_many(server, eio_sids, pkt) -> None:
         if sock is None:
             continue
         ws = sock.__dict__.get(WEBSOCKET_ATTR)
-        if ws is None or (sock.batched is None and not sock.writable_now(ws, late)):
+        if ws is None or not sock.writable_now(ws, late):
             others.append(eio_sid)  # engine.io's path, behind whatever is queued
             continue
         frame = frames.get(ws.frame_key)
@@ -711,9 +815,7 @@ def write_many(server, eio_sids, pkt) -> None:
             if text is None:
                 text = pkt.encode()
             frame = frames[ws.frame_key] = ws._pack_message(text)
-        if not now:
-            outbox.add(sock, frame)
-        elif not sock.write_frame(ws, frame):
+        if not sock.write_frame(ws, frame):
             others.append(eio_sid)  # the writer meets the error and closes the socket (send logs it)
             continue
         if logged:

@@ -215,11 +215,13 @@ def test_the_rest_of_a_partial_write_is_queued_and_later_messages_queue_behind_i
     first, second = _packet("2" + '["a","' + "x" * 200 + '"]'), _packet('2["b"]')
     eventlet_websocket.write_many(server, ["s0", "s1"], first)
     slow.room = None  # the kernel would take more now, but the queue is not empty: order first
-    eventlet_websocket.write_many(server, ["s0", "s1"], second)
-    assert [sid for sid, _ in eio.queued] == ["s0"]  # only the slow member used engine.io's queue
-    wire = _wire(eio.sockets["s0"])
+    eventlet_websocket.write_many(server, ["s0", "s1"], second)  # the turn's second: waits for its end
+    assert eio.sockets["s0"].queue.qsize() == 1  # the first frame's rest
+    eio.turn()
     ws = getattr(eio.sockets["s0"], eventlet_websocket.WEBSOCKET_ATTR)
-    assert wire == ws._pack_message("4" + first.data) + ws._pack_message("4" + second.data)
+    both = ws._pack_message("4" + first.data) + ws._pack_message("4" + second.data)
+    assert _wire(eio.sockets["s0"]) == both and _wire(eio.sockets["s1"]) == both
+    assert eio.sockets["s1"].writer is None  # the idle member was written directly, twice
 
 
 @pytest.mark.parametrize(
@@ -433,6 +435,82 @@ def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_write
     assert fd.wire == b'\x81\x0742["a"]' and sock.queue.qsize() == 1 and sock.writing
 
 
+def _recording(fd: FakeFd) -> list:
+    """The byte strings handed to ``fd.send``, the objects themselves."""
+    sends = []
+    fd.send = (lambda real: lambda data: sends.append(data) or real(data))(fd.send)
+    return sends
+
+
+def test_waiting_broadcasts_to_one_room_are_joined_once_and_the_same_bytes_written_to_each():
+    fds = [FakeFd() for _ in range(3)]
+    server, eio = _members(*fds)
+    sends = [_recording(fd) for fd in fds]
+    members = list(eio.sockets)
+    eventlet_websocket.write_many(server, members, _packet('2["a"]'))  # at once
+    eventlet_websocket.write_many(server, list(members), _packet('2["b"]'))
+    eventlet_websocket.write_many(server, list(members), _packet('2["c"]'))
+    eio.turn()
+    assert [len(each) for each in sends] == [2, 2, 2]
+    assert sends[0][1] == b'\x81\x0742["b"]\x81\x0742["c"]'
+    assert sends[1][1] is sends[0][1] and sends[2][1] is sends[0][1]  # one join for the room
+
+
+@pytest.mark.parametrize(
+    "rooms",
+    [
+        [["s0", "s1"], ["s2"], ["s0", "s1"], ["s2"]],  # two rooms, no member in common
+        [["s0", "s1"], ["s1", "s2"], ["s0"], ["s0", "s1", "s2"]],  # rooms that share members
+        [["s0", "s1"], ["s1"], ["s0", "s1"], ["s2"]],  # a room again after one that shares a member
+        [["s0", "s1", "s2"], ["s2", "s1", "s0"]],  # the same members, in another order
+    ],
+)
+def test_waiting_broadcasts_reach_exactly_their_members_in_order(rooms):
+    fds = [FakeFd() for _ in range(3)]
+    server, eio = _members(*fds)
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["first"]'))  # at once
+    for i, sids in enumerate(rooms):
+        eventlet_websocket.write_many(server, list(sids), _packet(f'2["{i}"]'))
+    eio.turn()
+    for n, fd in enumerate(fds):
+        expected = b"".join(b"\x81\x07" + f'42["{i}"]'.encode() for i, sids in enumerate(rooms) if f"s{n}" in sids)
+        assert fd.wire.removeprefix(b'\x81\x0b42["first"]') == expected, n
+
+
+def test_a_long_polling_member_gets_the_waiting_broadcasts_before_what_it_is_sent_meanwhile():
+    server, eio = _members(FakeFd())
+    polling = eventlet_websocket.LeanSocket(eio, "p")
+    polling.connected = True  # not upgraded: no websocket
+    eio.sockets["p"] = polling
+    eventlet_websocket.write_many(server, ["s0", "p"], _packet('2["a"]'))  # at once (engine.io's queue for p)
+    eventlet_websocket.write_many(server, ["s0", "p"], _packet('2["b"]'))  # waits for the end of the turn
+    polling.send(_packet('3["ack"]'))
+    eventlet_websocket.write_many(server, ["s0", "p"], _packet('2["c"]'))
+    eio.turn()
+    queued = []
+    while polling.queue.qsize():
+        queued.append(polling.queue.get().data)
+    assert queued == ['2["a"]', '2["b"]', '3["ack"]', '2["c"]']
+
+
+def test_a_member_sent_things_between_waiting_broadcasts_gets_everything_in_order_in_one_send():
+    fds = [FakeFd(), FakeFd()]
+    server, eio = _members(*fds)
+    sends = _recording(fds[0])
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))  # at once
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
+    eio.sockets["s0"].send(_packet('3["x"]'))
+    eventlet_websocket.write_many(server, ["s1"], _packet('2["c"]'))  # not for s0
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["d"]'))
+    eio.sockets["s0"].send(_packet('3["y"]'))
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["e"]'))
+    eio.turn()
+    assert sends[1:] == [b'\x81\x0742["b"]\x81\x0743["x"]\x81\x0742["d"]\x81\x0743["y"]\x81\x0742["e"]']
+    assert fds[1].wire == b"".join(b'\x81\x0742["' + c + b'"]' for c in (b"a", b"b", b"c", b"d", b"e"))
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["f"]'))  # the next turn: nothing carried over
+    assert sends[2:] == [b'\x81\x0742["f"]'] and eio.plataforma_outbox.taken == {}
+
+
 def test_closing_with_frames_in_the_outbox_writes_them_before_close_and_does_not_hang():
     """A broadcast, then an ack, then a disconnect in the same turn (as the flood guard's close does):
     the frames go out, then Engine.IO's CLOSE, and close(wait=True) returns."""
@@ -623,12 +701,19 @@ def test_sends_are_logged_as_engine_io_logs_them(caplog, monkeypatch):
     monkeypatch.setattr(eio.logger, "info", lambda *args: calls.append(args))
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message"]'))
     assert calls == []  # the logger is off by default: not even called
+    eio.turn()
     monkeypatch.undo()
     caplog.set_level(logging.INFO, logger=eio.logger.name)
     eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",2]'))
     eio.sockets["s0"].send(_packet('3["ack"]'))
+    eventlet_websocket.write_many(server, list(eio.sockets), _packet('2["new_message",3]'))  # the turn's second
+    eio.sockets["s0"].send(_packet('3["ack",2]'))  # the broadcast waiting for s0 goes first
+    eio.turn()
     assert [record.getMessage() for record in caplog.records] == [
         's0: Sending packet MESSAGE data 2["new_message",2]',
         's1: Sending packet MESSAGE data 2["new_message",2]',
         's0: Sending packet MESSAGE data 3["ack"]',
+        's0: Sending packet MESSAGE data 2["new_message",3]',
+        's0: Sending packet MESSAGE data 3["ack",2]',
+        's1: Sending packet MESSAGE data 2["new_message",3]',
     ]
