@@ -720,16 +720,19 @@ class Outbox:
 
     def catch_up(self, sock: LeanSocket, ws) -> None:
         """``sock`` is sent something else: the broadcasts waiting for it go first. Their frames start
-        ``sock.batched`` (written at the flush, with what is sent to it meanwhile); for a socket not
-        on a websocket (long-polling), their packets go to engine.io's queue now."""
+        ``sock.batched`` (written at the flush, with what is sent to it meanwhile). A socket not on an
+        open websocket (long-polling, upgrading, closing: its CLOSE must come after them) gets their
+        packets on engine.io's queue now."""
         broadcasts, logged = self.broadcasts, self.eio.logger.isEnabledFor(logging.INFO)
         start = sock.caught_up if self.taken.get(sock.sid) is sock else 0
+        queued = ws is None or not sock.upgraded or sock.closing or sock.closed
         for broadcast in broadcasts[start:]:
             if broadcast.includes(sock.sid):
                 if logged:
                     log_send(self.eio, sock.sid, broadcast.pkt)
-                if ws is None:
+                if queued:
                     sock.queue.put(broadcast.pkt)
+                    sock._start_writer()
                 elif sock.batched is None:
                     sock.batched = [broadcast.frame(ws)]
                 else:
@@ -749,11 +752,12 @@ class Outbox:
             try:
                 ws = sock.__dict__.get(WEBSOCKET_ATTR)
                 self.catch_up(sock, ws)
-                frames, sock.batched = sock.batched, None
-                if frames:
-                    sock.write_batch(ws, b"".join(frames), late)
+                if sock.batched:
+                    sock.write_batch(ws, b"".join(sock.batched), late)
             except Exception:  # one socket's failure must not keep the others' frames
                 log.exception("Writing to %s failed", sock.sid)
+            finally:
+                sock.batched = None  # later sends must not join a batch nobody writes
         self.broadcasts, self.taken = [], {}
         sockets = eio.sockets
         for indices, sids in member_groups(broadcasts):
@@ -763,15 +767,15 @@ class Outbox:
                 if sock is None or sid in taken:
                     continue
                 ws = sock.__dict__.get(WEBSOCKET_ATTR)
-                if ws is None:
-                    others.append((sid, indices))  # long-polling: engine.io's queue, after the pass
+                if ws is None or not sock.upgraded:
+                    others.append((sid, indices))  # long-polling or upgrading: engine.io's queue, after the pass
                     continue
-                data = joined.get(ws.frame_key)
-                if data is None:
-                    data = joined[ws.frame_key] = b"".join([broadcasts[i].frame(ws) for i in indices])
                 try:
+                    data = joined.get(ws.frame_key)
+                    if data is None:
+                        data = joined[ws.frame_key] = b"".join([broadcasts[i].frame(ws) for i in indices])
                     sock.write_batch(ws, data, late)
-                except Exception:
+                except Exception:  # one socket's failure must not keep the others' frames
                     log.exception("Writing to %s failed", sid)
                 if logged:
                     for i in indices:

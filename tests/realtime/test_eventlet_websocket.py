@@ -511,6 +511,57 @@ def test_a_member_sent_things_between_waiting_broadcasts_gets_everything_in_orde
     assert sends[2:] == [b'\x81\x0742["f"]'] and eio.plataforma_outbox.taken == {}
 
 
+def test_a_broadcast_made_while_a_socket_closes_goes_before_its_close_packet():
+    """The disconnect handler runs inside close() and may broadcast to rooms the socket is still in:
+    that frame and then engine.io's CLOSE go through the writer, in that order (none kept for a flush
+    that no longer writes to a closed socket)."""
+    server, eio = _members(FakeFd(), FakeFd())
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    ws.close = lambda: setattr(ws, "websocket_closed", True)
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["first"]'))  # at once; the turn goes on
+    left = _packet('2["left"]')
+    eio._trigger_event = lambda *args, **kwargs: eventlet_websocket.write_many(server, ["s0", "s1"], left)
+    sock.close(wait=False)
+    eio.turn()
+    assert _wire(sock) == b'\x81\x0b42["first"]' + b'\x81\x0a42["left"]' + b"\x81\x011"
+    assert _wire(eio.sockets["s1"]) == b'\x81\x0b42["first"]\x81\x0a42["left"]'
+
+
+def test_a_socket_in_the_middle_of_its_upgrade_gets_waiting_broadcasts_as_packets():
+    """During the upgrade's probe the long-poll still reads engine.io's queue: packets, not frames."""
+    from engineio import payload
+
+    server, eio = _members(FakeFd())
+    upgrading = _lean_socket(eio, "u", eventlet_websocket.FanoutWebSocket(FakeGreenSocket(FakeFd()), {}, 13))
+    upgrading.upgraded, upgrading.upgrading = False, True
+    eventlet_websocket.write_many(server, ["s0", "u"], _packet('2["a"]'))
+    eventlet_websocket.write_many(server, ["s0", "u"], _packet('2["b"]'))  # waits for the end of the turn
+    upgrading.send(_packet('3["ack"]'))
+    eventlet_websocket.write_many(server, ["s0", "u"], _packet('2["c"]'))
+    eio.turn()
+    packets = upgrading.poll()
+    assert [pkt.data for pkt in packets] == ['2["a"]', '2["b"]', '3["ack"]', '2["c"]']
+    assert payload.Payload(packets=packets).encode()  # what the long-poll answers with
+
+
+def test_a_socket_that_fails_at_the_flush_does_not_keep_a_batch_nobody_writes(caplog):
+    fds = [FakeFd(), FakeFd()]
+    server, eio = _members(*fds)
+    sock = eio.sockets["s0"]
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))  # at once
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
+    sock.send(_packet('3["x"]'))  # s0 caught up: its own batch
+    outbox = eio.plataforma_outbox
+    outbox.catch_up = lambda *args: (_ for _ in ()).throw(RuntimeError("boom"))
+    eio.turn()
+    assert "Writing to s0 failed" in caplog.text
+    assert fds[1].wire == b'\x81\x0742["a"]\x81\x0742["b"]'  # the other member is not affected
+    del outbox.catch_up
+    sock.send(_packet('3["y"]'))  # written, not appended to the failed batch
+    assert fds[0].wire.endswith(b'\x81\x0743["y"]') and sock.batched is None
+
+
 def test_closing_with_frames_in_the_outbox_writes_them_before_close_and_does_not_hang():
     """A broadcast, then an ack, then a disconnect in the same turn (as the flood guard's close does):
     the frames go out, then Engine.IO's CLOSE, and close(wait=True) returns."""
