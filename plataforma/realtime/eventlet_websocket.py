@@ -722,10 +722,12 @@ class Outbox:
         """``sock`` is sent something else: the broadcasts waiting for it go first. Their frames start
         ``sock.batched`` (written at the flush, with what is sent to it meanwhile). A socket not on an
         open websocket (long-polling, upgrading, closing: its CLOSE must come after them) gets their
-        packets on engine.io's queue now."""
+        packets on engine.io's queue now; a closed one, nothing more."""
         broadcasts, logged = self.broadcasts, self.eio.logger.isEnabledFor(logging.INFO)
         start = sock.caught_up if self.taken.get(sock.sid) is sock else 0
-        queued = ws is None or not sock.upgraded or sock.closing or sock.closed
+        if sock.closed:  # its end is queued: nothing after it
+            start = len(broadcasts)
+        queued = ws is None or not sock.upgraded or sock.closing
         for broadcast in broadcasts[start:]:
             if broadcast.includes(sock.sid):
                 if logged:

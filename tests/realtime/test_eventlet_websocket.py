@@ -528,6 +528,23 @@ def test_a_broadcast_made_while_a_socket_closes_goes_before_its_close_packet():
     assert _wire(eio.sockets["s1"]) == b'\x81\x0b42["first"]\x81\x0a42["left"]'
 
 
+def test_a_closed_socket_is_not_given_the_broadcasts_made_after_its_end(caplog):
+    server, eio = _members(FakeFd(), FakeFd())
+    sock = eio.sockets["s0"]
+    ws = getattr(sock, eventlet_websocket.WEBSOCKET_ATTR)
+    ws.close = lambda: setattr(ws, "websocket_closed", True)
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))  # at once
+    eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
+    left = _packet('2["left"]')
+    eio._trigger_event = lambda *args, **kwargs: eventlet_websocket.write_many(server, ["s0", "s1"], left)
+    with caplog.at_level(logging.INFO, logger=eio.logger.name):
+        sock.close(wait=False, abort=True)  # the client is gone: no CLOSE, the end queued
+        caplog.clear()
+        eio.turn()
+    assert _wire(sock) == b'\x81\x0742["a"]\x81\x0742["b"]' and sock.queue.qsize() == 0
+    assert "s0: Sending packet" not in caplog.text and "s1: Sending packet" in caplog.text
+
+
 def test_a_socket_in_the_middle_of_its_upgrade_gets_waiting_broadcasts_as_packets():
     """During the upgrade's probe the long-poll still reads engine.io's queue: packets, not frames."""
     from engineio import payload
