@@ -590,8 +590,8 @@ def _forget_request(environ, socketio_environ) -> None:
 
 
 class Waiting:
-    """A broadcast waiting in the :class:`Outbox`: its members (engine.io sids) and packet, and its
-    websocket frame, made once per kind of socket (``frame_key``)."""
+    """A broadcast (written at once, or waiting in the :class:`Outbox`): its members (engine.io sids)
+    and packet, and its websocket frame, made once per kind of socket (``frame_key``)."""
 
     __slots__ = ("sids", "pkt", "text", "frames", "members")
 
@@ -715,9 +715,6 @@ class Outbox:
                 log.info("Broadcasts written at once again: %.0f%% of the time spent writing them", load * 100)
             self.window_start, self.spent = now, 0.0
 
-    def defer(self, sids: list, pkt) -> None:
-        self.broadcasts.append(Waiting(sids, pkt))
-
     def catch_up(self, sock: LeanSocket, ws) -> None:
         """``sock`` is sent something else: the broadcasts waiting for it go first. Their frames start
         ``sock.batched`` (written at the flush, with what is sent to it meanwhile). A socket not on an
@@ -800,11 +797,11 @@ def write_many(server, eio_sids, pkt) -> None:
     path can close a socket whose pong is late, and the disconnect handler does I/O, which yields;
     nothing else may run between the members of one pass (or be counted as writing broadcasts)."""
     eio = server.eio
-    outbox = eio.plataforma_outbox
+    outbox, broadcast = eio.plataforma_outbox, Waiting(eio_sids, pkt)
     if not outbox.first_of_turn():
-        outbox.defer(eio_sids, pkt)
+        outbox.broadcasts.append(broadcast)
         return
-    sockets, frames, text, others = eio.sockets, {}, None, []
+    sockets, others = eio.sockets, []
     started = outbox.clock()
     logged = eio.logger.isEnabledFor(logging.INFO)
     late = time.time() - eio.ping_timeout
@@ -816,12 +813,7 @@ def write_many(server, eio_sids, pkt) -> None:
         if ws is None or not sock.writable_now(ws, late):
             others.append(eio_sid)  # engine.io's path, behind whatever is queued
             continue
-        frame = frames.get(ws.frame_key)
-        if frame is None:
-            if text is None:
-                text = pkt.encode()
-            frame = frames[ws.frame_key] = ws._pack_message(text)
-        if not sock.write_frame(ws, frame):
+        if not sock.write_frame(ws, broadcast.frame(ws)):
             others.append(eio_sid)  # the writer meets the error and closes the socket (send logs it)
             continue
         if logged:
