@@ -742,8 +742,7 @@ class Outbox:
     def flush(self) -> None:
         started = self.clock()
         broadcasts, taken, self.scheduled = self.broadcasts, self.taken, False
-        if not broadcasts:
-            self.taken = {}
+        if not broadcasts:  # nothing waits (and so no socket caught up)
             return
         eio, late, others = self.eio, time.time() - self.eio.ping_timeout, []
         logged = eio.logger.isEnabledFor(logging.INFO)

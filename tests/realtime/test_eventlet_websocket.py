@@ -96,6 +96,13 @@ class FakeFd:
         return len(taken)
 
 
+def _recording(fd: FakeFd, sends: list | None = None) -> list:
+    """The byte strings handed to ``fd.send`` (appended to ``sends``, or a new list), the objects themselves."""
+    sends = [] if sends is None else sends
+    fd.send = (lambda real: lambda data: sends.append(data) or real(data))(fd.send)
+    return sends
+
+
 class FakeGreenSocket(FakeSocket):
     def __init__(self, fd: FakeFd):
         super().__init__()
@@ -298,7 +305,7 @@ def test_the_later_broadcasts_of_one_turn_reach_each_member_in_one_send_with_ack
     server, eio = _members(*fds)
     calls = []
     for fd in fds:
-        fd.send = (lambda real: lambda data: calls.append(data) or real(data))(fd.send)
+        _recording(fd, calls)
     eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["a"]'))  # the turn's first: at once
     assert len(calls) == 2 and len(eio.tasks) == 1  # and the end of the turn is scheduled
     eventlet_websocket.write_many(server, ["s0", "s1"], _packet('2["b"]'))
@@ -357,8 +364,7 @@ def test_below_the_busy_share_every_turns_first_broadcast_is_written_at_once():
 def test_under_load_broadcasts_are_written_at_most_once_per_interval_in_one_send():
     fd = FakeFd()
     server, eio, clock = _coalescing_members(fd)
-    sends = []
-    fd.send = (lambda real: lambda data: sends.append(data) or real(data))(fd.send)
+    sends = _recording(fd)
     _load(eio.plataforma_outbox, clock, 0.6)  # most of a second spent writing broadcasts
     assert eio.plataforma_outbox.interval == 0.05
     eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))  # none for a while: at once
@@ -433,13 +439,6 @@ def test_a_member_that_closes_before_the_flush_gets_its_frames_through_the_write
     sock.closing = True
     eio.turn()
     assert fd.wire == b'\x81\x0742["a"]' and sock.queue.qsize() == 1 and sock.writing
-
-
-def _recording(fd: FakeFd) -> list:
-    """The byte strings handed to ``fd.send``, the objects themselves."""
-    sends = []
-    fd.send = (lambda real: lambda data: sends.append(data) or real(data))(fd.send)
-    return sends
 
 
 def test_waiting_broadcasts_to_one_room_are_joined_once_and_the_same_bytes_written_to_each():
