@@ -207,9 +207,19 @@ def _rollback() -> None:
         log.debug("rollback failed", exc_info=True)
 
 
+def forget_routing_error() -> None:
+    """Flask-SocketIO runs every socket event in a request context made from the socket's own request
+    (``/socket.io/``), which no Flask route matches: the context keeps the ``NotFound`` it raised, and
+    that exception's traceback holds the frame that holds the context: a reference cycle that only the
+    cyclic collector frees (58 of the 66 objects a chat message left to it). Dropping the exception
+    breaks the cycle, so the context is freed when the event ends: fewer collector pauses under load."""
+    request.routing_exception = None
+
+
 def run_event(fn, schema: Schema | None, payload, guests: bool = False):
     """Run one client event and return its acknowledgement; never raises. A guest's event that is not
     on the guests' allow-list (``guests``) is refused with ``guest_not_allowed`` before anything else."""
+    forget_routing_error()
     sid = request.sid
     try:
         conn = registry().get(sid)

@@ -23,6 +23,7 @@ from plataforma.realtime.guard import (
     check_room_rate,
     client_event,
     fail,
+    forget_routing_error,
     require_joined,
 )
 from plataforma.realtime.visits import close_visits, leave_presence, leave_visits
@@ -64,6 +65,7 @@ def _reserved(name: str) -> dict:
 @socketio.on("connect")
 def connect(auth=None):
     """Refuse connections without a valid, unrevoked access token."""
+    forget_routing_error()
     if not _manager().is_pre_connected(request.sid, request.namespace or "/"):
         return _reserved("connect")
     try:
@@ -88,6 +90,7 @@ def connect(auth=None):
 @socketio.on("disconnect")
 def disconnect(reason=None, *_extra):
     """Leave every joined session: viewer counts drop, visits close."""
+    forget_routing_error()
     if _manager().is_connected(request.sid, request.namespace or "/"):
         return _reserved("disconnect")  # a client event: the socket is not going anywhere
     conn = registry().pop(request.sid)
@@ -202,4 +205,5 @@ def vote_poll(conn: Connection, actor, data) -> dict:
 
 @socketio.on("*")
 def unknown_event(event, *_args):
+    forget_routing_error()
     return fail("unknown_event", f"Unknown event {event!r}.")

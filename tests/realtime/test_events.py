@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.ctx import RequestContext
+from werkzeug.exceptions import NotFound
 
 from plataforma.extensions import db
 from plataforma.models import Message
@@ -291,3 +294,23 @@ def test_rest_changes_reach_the_room(client, joined, attendee, moderator, live_s
     assert socket.events("poll_updated")[-1]["id"] == poll["id"]
 
     assert bystander.get_received() == []
+
+
+def test_socket_events_leave_no_request_context_to_the_cyclic_collector(joined, sio, attendee, live_session):
+    """Each event's Flask request context is freed when the event ends, not at the next collection
+    (every event used to leave one in a reference cycle through its routing ``NotFound``)."""
+    sender = joined(attendee, live_session)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert sender.ack("send_message", {"sessionId": live_session, "text": "hi"})["ok"] is True
+        assert sender.ack("no_such_event", {})["error"]["code"] == "unknown_event"
+        sio(attendee).disconnect()  # connect and disconnect run in such a context too
+        gc.collect()
+        left = [type(obj).__name__ for obj in gc.garbage if isinstance(obj, RequestContext | NotFound)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
