@@ -38,7 +38,7 @@ def _say(line: str) -> None:
 
 def _patch_hub() -> bool:
     module = sys.modules.get("eventlet.hubs.poll")  # epolls.Hub inherits its wait
-    if module is None:
+    if getattr(module, "Hub", None) is None:  # not imported, or still being imported
         return False
     original = module.Hub.wait
 
