@@ -62,24 +62,23 @@ def _summary(frame) -> str:
 
 
 def _watch() -> None:
-    patched, samples, since = False, collections.Counter(), None
+    patched, samples, longest = False, collections.Counter(), 0.0
     while True:
         _sleep(0.005)
         if not patched:
             patched = _patch_hub()
             continue
         last = _state["last"]
-        away = last is not None and not _state["in_wait"] and time.monotonic() - last > THRESHOLD
-        if away:
-            since = last
+        away = 0.0 if last is None or _state["in_wait"] else time.monotonic() - last
+        if away > THRESHOLD:
+            longest = max(longest, away)
             frame = sys._current_frames().get(_main)
             if frame is not None:
                 samples[_summary(frame)] += 1
-        elif since is not None:
-            length = (_state["last"] - since) * 1000
+        elif longest:
             top = "; ".join(f"{count}x {where}" for where, count in samples.most_common(2))
-            _say(f"stall {length:.0f} ms: {top}")
-            samples, since = collections.Counter(), None
+            _say(f"stall {longest * 1000:.0f} ms: {top}")
+            samples, longest = collections.Counter(), 0.0
 
 
 _gc_start = [0.0]

@@ -3,7 +3,7 @@
 import stat
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from plataforma import create_app
 from plataforma.config import ConfigError, load_config, normalise_database_url
@@ -150,3 +150,18 @@ def test_broadcast_coalescing_defaults_and_off(monkeypatch, tmp_path):
     assert (config["BROADCAST_COALESCE_MS"], config["BROADCAST_COALESCE_BUSY"]) == (50, 0.5)
     monkeypatch.setenv("BROADCAST_COALESCE_MS", "0")
     assert load_config(str(tmp_path))["BROADCAST_COALESCE_MS"] == 0
+
+
+def test_sqlite_connections_get_the_documented_pragmas(tmp_path):
+    """Foreign keys enforced, WAL with NORMAL sync, and short automatic checkpoints (a commit that
+    checkpoints blocks the whole server while it copies and syncs the pages: keep it small)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        with engine.connect() as connection:
+            pragma = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("foreign_keys", "journal_mode", "synchronous", "wal_autocheckpoint")
+            }
+    finally:
+        engine.dispose()
+    assert pragma == {"foreign_keys": 1, "journal_mode": "wal", "synchronous": 1, "wal_autocheckpoint": 100}
