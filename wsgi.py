@@ -38,8 +38,8 @@ if __name__ == "__main__" or os.environ.get("PLATAFORMA_EVENTLET") == "1":
 
         eventlet.monkey_patch()
 
-from plataforma import create_app  # noqa: E402
-from plataforma.extensions import socketio  # noqa: E402
+from plataforma import create_app, sqlite_wal  # noqa: E402
+from plataforma.extensions import db, socketio  # noqa: E402
 from plataforma.realtime import housekeeping  # noqa: E402
 from plataforma.services import reactions  # noqa: E402
 from plataforma.workers import webhooks as webhooks_worker  # noqa: E402
@@ -48,6 +48,8 @@ app = create_app()
 
 connections = None  # eventlet: the WSGI server's pool (MAX_CONNECTIONS), websockets read from the hub included
 if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+    from eventlet import patcher
+
     from plataforma.realtime import eventlet_websocket
 
     connections = eventlet_websocket.connection_pool(app.config["MAX_CONNECTIONS"])
@@ -58,6 +60,13 @@ if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
         coalesce_interval=app.config["BROADCAST_COALESCE_MS"] / 1000,
         coalesce_busy=app.config["BROADCAST_COALESCE_BUSY"],
     )
+    # SQLite only: WAL checkpoints from a native thread, not inside a commit that blocks the hub.
+    with app.app_context():
+        sqlite_wal.start(
+            db.engine,
+            thread_class=patcher.original("threading").Thread,
+            sleep=patcher.original("time").sleep,
+        )
 
 
 _stopping = False

@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from webargs.flaskparser import FlaskParser
 
+from plataforma import sqlite_wal
+
 # Deterministic constraint names so Alembic can alter them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -86,9 +88,6 @@ cors = CORS()
 csrf = CSRFProtect()
 
 
-SQLITE_WAL_AUTOCHECKPOINT = 100  # pages (4 KiB each)
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """SQLite: enforce foreign keys (ON DELETE CASCADE) and let readers run beside a writer."""
@@ -98,8 +97,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; no fsync per commit
-        # The commit that fills the WAL past this many pages copies them into the database and syncs
-        # it, inside the commit: at SQLite's default of 1000 pages that held the whole server (a
-        # blocking call) for 45-90 ms every few seconds under chat load; a tenth of it, ~5 ms.
-        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT}")
+        # Checkpoints: from a thread of their own in the served process, else every 100 pages.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_wal.autocheckpoint_pages()}")
         cursor.close()

@@ -1,11 +1,13 @@
 """CLI commands and configuration rules."""
 
 import stat
+import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from plataforma import create_app
+from plataforma import create_app, sqlite_wal
 from plataforma.config import ConfigError, load_config, normalise_database_url
 
 
@@ -152,16 +154,56 @@ def test_broadcast_coalescing_defaults_and_off(monkeypatch, tmp_path):
     assert load_config(str(tmp_path))["BROADCAST_COALESCE_MS"] == 0
 
 
+def _pragmas(engine) -> dict:
+    with engine.connect() as connection:
+        names = ("foreign_keys", "journal_mode", "synchronous", "wal_autocheckpoint")
+        return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
+
+
 def test_sqlite_connections_get_the_documented_pragmas(tmp_path):
     """Foreign keys enforced, WAL with NORMAL sync, and short automatic checkpoints (a commit that
     checkpoints blocks the whole server while it copies and syncs the pages: keep it small)."""
     engine = create_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
     try:
-        with engine.connect() as connection:
-            pragma = {
-                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                for name in ("foreign_keys", "journal_mode", "synchronous", "wal_autocheckpoint")
-            }
+        assert _pragmas(engine) == {
+            "foreign_keys": 1,
+            "journal_mode": "wal",
+            "synchronous": 1,
+            "wal_autocheckpoint": 100,
+        }
     finally:
         engine.dispose()
-    assert pragma == {"foreign_keys": 1, "journal_mode": "wal", "synchronous": 1, "wal_autocheckpoint": 100}
+
+
+def test_the_served_process_checkpoints_sqlite_from_a_thread_of_its_own(tmp_path):
+    """``wsgi.py`` under eventlet: commits never checkpoint (they would block every socket), the thread
+    copies the log back into the database; stopped, connections checkpoint by themselves again."""
+    path = tmp_path / "wal.db"
+    engine = create_engine(f"sqlite:///{path}")
+    engine.dispose()  # nothing else may hold the test's engine
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x TEXT)")
+    size_before = path.stat().st_size
+    checkpointer = sqlite_wal.start(engine, thread_class=threading.Thread, sleep=time.sleep, interval=0.05)
+    try:
+        assert _pragmas(engine)["wal_autocheckpoint"] == 0
+        with engine.begin() as connection:  # ~2 MB: past any automatic checkpoint
+            connection.exec_driver_sql("INSERT INTO t VALUES (?)", [("x" * 1000,) for _ in range(2000)])
+        deadline = time.monotonic() + 5
+        while path.stat().st_size <= size_before + 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert path.stat().st_size > size_before + 1_000_000  # copied back by the thread
+    finally:
+        sqlite_wal.stop(checkpointer)
+        engine.dispose()
+    assert not checkpointer.thread.is_alive()
+    assert _pragmas(engine)["wal_autocheckpoint"] == 100
+    engine.dispose()
+
+
+def test_no_checkpoint_thread_for_other_databases():
+    engine = create_engine("sqlite://")
+    assert sqlite_wal.start(engine, thread_class=threading.Thread, sleep=time.sleep) is None
+    assert sqlite_wal.autocheckpoint_pages() == 100
+    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    assert sqlite_wal.start(engine, thread_class=threading.Thread, sleep=time.sleep) is None

@@ -1,0 +1,95 @@
+"""SQLite's WAL checkpoints, off the server's event loop.
+
+In WAL mode SQLite copies the log back into the database (a checkpoint) inside the commit that
+fills the log past ``wal_autocheckpoint`` pages, and syncs the file there. sqlite3 is a blocking
+call: under eventlet that commit holds every socket of the process, 45-90 ms at SQLite's default
+of 1,000 pages and still 30-55 ms at 100 pages whenever the disk is slow to sync (measured with
+``benchmarks/hub_watch.py`` and ``strace`` at 1,000 listeners x 20 msg/s; docs/benchmarks.md).
+
+The served process (``wsgi.py``) therefore turns automatic checkpoints off and runs them from a
+native thread of its own, once a second: sqlite3 releases the GIL while SQLite works, so the event
+loop keeps serving. A PASSIVE checkpoint waits for no reader or writer, and writers never wait for
+it. Anything else that opens the database (the CLI, the test suite, another WSGI server) keeps
+SQLite's automatic checkpoints, at :data:`AUTOCHECKPOINT_PAGES`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+AUTOCHECKPOINT_PAGES = 100  # when no checkpointer runs: a tenth of SQLite's default, shorter stalls
+INTERVAL_SECONDS = 1.0
+_autocheckpoint = [AUTOCHECKPOINT_PAGES]
+
+
+def autocheckpoint_pages() -> int:
+    """``PRAGMA wal_autocheckpoint`` for new connections: 0 once :func:`start` has run."""
+    return _autocheckpoint[0]
+
+
+def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
+    """One PASSIVE checkpoint: (busy, pages in the log, pages copied back)."""
+    return tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+
+
+class Checkpointer:
+    """Checkpoints one SQLite file every ``interval`` seconds, from the native thread it starts."""
+
+    def __init__(self, path: str, *, thread_class: type[threading.Thread], sleep, interval: float) -> None:
+        self.path, self.sleep, self.interval = path, sleep, interval
+        self.stopped = False  # a plain flag: under eventlet, threading.Event is green
+        self.thread = thread_class(target=self.run, name="sqlite-checkpoint", daemon=True)
+
+    def run(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        failing = False
+        try:
+            while not self.stopped:
+                self.sleep(self.interval)
+                try:
+                    checkpoint(connection)
+                    failing = False
+                except sqlite3.Error as exc:  # e.g. a full disk: say so once, keep trying
+                    if not failing:
+                        log.warning("SQLite checkpoint failed: %s", exc)
+                    failing = True
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def start(
+    engine: Engine,
+    *,
+    thread_class: type[threading.Thread],
+    sleep: Callable[[float], None],
+    interval: float = INTERVAL_SECONDS,
+) -> Checkpointer | None:
+    """Checkpoint ``engine``'s SQLite file from a native thread (``thread_class`` and ``sleep`` must be
+    the unpatched ones); None for any other database. Connections opened before are closed, so every
+    connection from now on leaves checkpoints to the thread."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return None
+    _autocheckpoint[0] = 0
+    engine.dispose()
+    checkpointer = Checkpointer(path, thread_class=thread_class, sleep=sleep, interval=interval)
+    checkpointer.thread.start()
+    return checkpointer
+
+
+def stop(checkpointer: Checkpointer | None) -> None:
+    """Stop the thread (tests); new connections checkpoint by themselves again."""
+    _autocheckpoint[0] = AUTOCHECKPOINT_PAGES
+    if checkpointer is not None:
+        checkpointer.stop()
+        checkpointer.thread.join(checkpointer.interval * 5 + 1)
