@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 AUTOCHECKPOINT_PAGES = 100  # when no checkpointer runs: a tenth of SQLite's default, shorter stalls
 INTERVAL_SECONDS = 1.0
+# A writer starts the log over only when a checkpoint has copied all of it back; under writes that
+# never pause, each PASSIVE one finishes a little behind, and the log file would grow without end.
+MAX_LOG_PAGES = 10_000  # ~40 MB: then one TRUNCATE checkpoint, which makes writers wait for it
+TRUNCATE_WAIT_MS = 1_000  # how long that one waits for readers and writers before trying later
 _autocheckpoint = [AUTOCHECKPOINT_PAGES]
 
 
@@ -34,9 +38,13 @@ def autocheckpoint_pages() -> int:
     return _autocheckpoint[0]
 
 
-def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint: (busy, pages in the log, pages copied back)."""
-    return tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+def checkpoint(connection: sqlite3.Connection, max_log_pages: int = MAX_LOG_PAGES) -> tuple[int, int, int]:
+    """A PASSIVE checkpoint, then a TRUNCATE one if the log is past ``max_log_pages``; returns the
+    last one's (busy, pages in the log, pages copied back)."""
+    result = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if result[1] > max_log_pages:
+        result = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return tuple(result)
 
 
 class Checkpointer:
@@ -49,6 +57,7 @@ class Checkpointer:
 
     def run(self) -> None:
         connection = sqlite3.connect(self.path, isolation_level=None)
+        connection.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
         failing = False
         try:
             while not self.stopped:

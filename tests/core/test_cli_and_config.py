@@ -1,5 +1,6 @@
 """CLI commands and configuration rules."""
 
+import sqlite3
 import stat
 import threading
 import time
@@ -199,6 +200,27 @@ def test_the_served_process_checkpoints_sqlite_from_a_thread_of_its_own(tmp_path
     assert not checkpointer.thread.is_alive()
     assert _pragmas(engine)["wal_autocheckpoint"] == 100
     engine.dispose()
+
+
+def test_a_log_past_its_bound_is_truncated(tmp_path):
+    """Under writes that never pause the log is never started over; past the bound it is truncated."""
+    path = tmp_path / "log.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x TEXT)")
+    writer.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,) for _ in range(1000)])
+    wal = tmp_path / "log.db-wal"
+    checkpointer = sqlite3.connect(path, isolation_level=None)
+    try:
+        busy, pages, copied = sqlite_wal.checkpoint(checkpointer, max_log_pages=100_000)
+        assert busy == 0 and pages == copied > 200 and wal.stat().st_size > 800_000  # copied, file kept
+        assert sqlite_wal.checkpoint(checkpointer, max_log_pages=200) == (0, 0, 0)
+        assert wal.stat().st_size == 0
+        assert writer.execute("SELECT count(*) FROM t").fetchone() == (1000,)
+    finally:
+        checkpointer.close()
+        writer.close()
 
 
 def test_no_checkpoint_thread_for_other_databases():
