@@ -9,8 +9,9 @@ of 1,000 pages and still 30-55 ms at 100 pages whenever the disk is slow to sync
 The served process (``wsgi.py``) therefore turns automatic checkpoints off and runs them from a
 native thread of its own, once a second: sqlite3 releases the GIL while SQLite works, so the event
 loop keeps serving. A PASSIVE checkpoint waits for no reader or writer, and writers never wait for
-it. Anything else that opens the database (the CLI, the test suite, another WSGI server) keeps
-SQLite's automatic checkpoints, at :data:`AUTOCHECKPOINT_PAGES`.
+it; a log that writes never let start over is truncated past :data:`MAX_LOG_PAGES`. Anything
+else that opens the database (the CLI, the test suite, another WSGI server) keeps SQLite's
+automatic checkpoints, at :data:`AUTOCHECKPOINT_PAGES`.
 """
 
 from __future__ import annotations
