@@ -9,28 +9,28 @@ of 1,000 pages and still 30-55 ms at 100 pages whenever the disk is slow to sync
 The served process (``wsgi.py``) therefore turns automatic checkpoints off and runs them from a
 native thread of its own, once a second: sqlite3 releases the GIL while SQLite works, so the event
 loop keeps serving. A PASSIVE checkpoint waits for no reader or writer, and writers never wait for
-it; a log that writes never let start over is truncated past :data:`MAX_LOG_PAGES`. Anything
-else that opens the database (the CLI, the test suite, another WSGI server) keeps SQLite's
-automatic checkpoints, at :data:`AUTOCHECKPOINT_PAGES`.
+it; a log that writes and reads never let start over is restarted past :data:`MAX_LOG_PAGES`.
+Anything else that opens the database (the CLI, the test suite, another WSGI server) keeps
+SQLite's automatic checkpoints, at :data:`AUTOCHECKPOINT_PAGES`.
 """
 
 from __future__ import annotations
 
-import logging
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-log = logging.getLogger(__name__)
-
 AUTOCHECKPOINT_PAGES = 100  # when no checkpointer runs: a tenth of SQLite's default, shorter stalls
 INTERVAL_SECONDS = 1.0
-# A writer starts the log over only when a checkpoint has copied all of it back; under writes that
-# never pause, each PASSIVE one finishes a little behind, and the log file would grow without end.
-MAX_LOG_PAGES = 10_000  # ~40 MB: then one TRUNCATE checkpoint, which makes writers wait for it
-TRUNCATE_WAIT_MS = 1_000  # how long that one waits for readers and writers before trying later
+# A writer starts the log over only when a checkpoint has copied all of it back and no reader is
+# still on it; under writes and reads that never pause that may not happen, and the log file would
+# grow without end. Past this size a RESTART checkpoint makes the next writer start over: it holds
+# writers back while it waits for readers, so it waits briefly and tries again a second later.
+MAX_LOG_PAGES = 10_000  # ~40 MB (the file keeps its size; it is reused from the start)
+RESTART_WAIT_MS = 20
 _autocheckpoint = [AUTOCHECKPOINT_PAGES]
 
 
@@ -40,12 +40,21 @@ def autocheckpoint_pages() -> int:
 
 
 def checkpoint(connection: sqlite3.Connection, max_log_pages: int = MAX_LOG_PAGES) -> tuple[int, int, int]:
-    """A PASSIVE checkpoint, then a TRUNCATE one if the log is past ``max_log_pages``; returns the
-    last one's (busy, pages in the log, pages copied back)."""
-    result = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    if result[1] > max_log_pages:
-        result = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return tuple(result)
+    """A PASSIVE checkpoint; then, if the log is past ``max_log_pages`` and all of it was copied back
+    (else a reader still needs its older pages: waiting for it would hold writers back), a RESTART one.
+    Returns the last one's (busy, pages in the log, pages copied back)."""
+    result = tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+    busy, pages, copied = result
+    if not busy and pages > max_log_pages and copied == pages:
+        result = tuple(connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone())
+    return result
+
+
+def _say(message: str) -> None:
+    """From the native thread: not through ``logging``, whose locks eventlet made green (taking one
+    there can hang the thread, or switch greenlets across threads)."""
+    sys.stderr.write(f"plataforma.sqlite_wal: {message}\n")
+    sys.stderr.flush()
 
 
 class Checkpointer:
@@ -57,20 +66,20 @@ class Checkpointer:
         self.thread = thread_class(target=self.run, name="sqlite-checkpoint", daemon=True)
 
     def run(self) -> None:
-        connection = sqlite3.connect(self.path, isolation_level=None)
-        connection.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
-        failing = False
-        try:
-            while not self.stopped:
-                self.sleep(self.interval)
-                try:
-                    checkpoint(connection)
-                    failing = False
-                except sqlite3.Error as exc:  # e.g. a full disk: say so once, keep trying
-                    if not failing:
-                        log.warning("SQLite checkpoint failed: %s", exc)
-                    failing = True
-        finally:
+        connection, failing = None, False
+        while not self.stopped:
+            self.sleep(self.interval)
+            try:
+                if connection is None:
+                    connection = sqlite3.connect(self.path, isolation_level=None)
+                    connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+                checkpoint(connection)
+                failing = False
+            except Exception as exc:  # a full disk, a moved file: say so once, keep trying
+                if not failing:
+                    _say(f"checkpoint of {self.path} failed, will retry: {exc!r}")
+                failing = True
+        if connection is not None:
             connection.close()
 
     def stop(self) -> None:

@@ -4,6 +4,7 @@ import sqlite3
 import stat
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -202,25 +203,65 @@ def test_the_served_process_checkpoints_sqlite_from_a_thread_of_its_own(tmp_path
     engine.dispose()
 
 
-def test_a_log_past_its_bound_is_truncated(tmp_path):
-    """Under writes that never pause the log is never started over; past the bound it is truncated."""
+class _Recording:
+    """A sqlite3 connection stand-in that answers ``wal_checkpoint`` with given results."""
+
+    def __init__(self, *results):
+        self.results, self.sql = list(results), []
+
+    def execute(self, sql):
+        self.sql.append(sql)
+        result = self.results.pop(0)
+        return SimpleNamespace(fetchone=lambda: result)
+
+
+@pytest.mark.parametrize(
+    ("passive", "restarted"),
+    [
+        ((0, 20_000, 20_000), True),  # past the bound, all copied back: start the log over
+        ((0, 20_000, 15_000), False),  # a reader still needs older pages: do not hold writers for it
+        ((1, 20_000, 20_000), False),
+        ((0, 500, 500), False),  # a small log starts over by itself
+    ],
+)
+def test_a_log_past_its_bound_is_restarted_when_nothing_needs_it(passive, restarted):
+    connection = _Recording(passive, (0, 20_000, 20_000))
+    sqlite_wal.checkpoint(connection, max_log_pages=10_000)
+    expected = ["PRAGMA wal_checkpoint(PASSIVE)"] + (["PRAGMA wal_checkpoint(RESTART)"] if restarted else [])
+    assert connection.sql == expected
+
+
+def test_a_restart_checkpoint_on_a_real_log(tmp_path):
+    """The blocking branch on SQLite itself: the log is copied back and the next write starts it over."""
     path = tmp_path / "log.db"
     writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")
-    writer.execute("CREATE TABLE t (x TEXT)")
-    writer.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,) for _ in range(1000)])
-    wal = tmp_path / "log.db-wal"
+    reader = sqlite3.connect(path, isolation_level=None)
     checkpointer = sqlite3.connect(path, isolation_level=None)
     try:
-        busy, pages, copied = sqlite_wal.checkpoint(checkpointer, max_log_pages=100_000)
-        assert busy == 0 and pages == copied > 200 and wal.stat().st_size > 800_000  # copied, file kept
-        assert sqlite_wal.checkpoint(checkpointer, max_log_pages=200) == (0, 0, 0)
-        assert wal.stat().st_size == 0
-        assert writer.execute("SELECT count(*) FROM t").fetchone() == (1000,)
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("CREATE TABLE t (x TEXT)")
+        writer.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,) for _ in range(1000)])
+        busy, pages, copied = sqlite_wal.checkpoint(checkpointer, max_log_pages=200)
+        assert busy == 0 and pages == copied > 200
+        writer.execute("INSERT INTO t VALUES ('after')")
+        assert sqlite_wal.checkpoint(checkpointer, max_log_pages=200)[1] < 10  # started over
+        assert reader.execute("SELECT count(*) FROM t").fetchone() == (1001,)
     finally:
-        checkpointer.close()
-        writer.close()
+        for connection in (checkpointer, reader, writer):
+            connection.close()
+
+
+def test_the_checkpoint_thread_outlives_failures_and_says_so_once(tmp_path, capsys):
+    checkpointer = sqlite_wal.Checkpointer(
+        str(tmp_path / "missing" / "x.db"), thread_class=threading.Thread, sleep=time.sleep, interval=0.01
+    )
+    checkpointer.thread.start()
+    time.sleep(0.2)
+    assert checkpointer.thread.is_alive()
+    sqlite_wal.stop(checkpointer)
+    assert not checkpointer.thread.is_alive()
+    assert capsys.readouterr().err.count("will retry") == 1
 
 
 def test_no_checkpoint_thread_for_other_databases():
