@@ -64,6 +64,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     ext.db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            ext.ping_when_idle(ext.db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     ext.migrate.init_app(
         app, ext.db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True, compare_type=True
     )

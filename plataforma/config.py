@@ -96,7 +96,9 @@ def _development_secrets(instance_path: str) -> dict:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+    # No pool_pre_ping: a connection is checked before use only after sitting idle
+    # (DATABASE_PING_IDLE_SECONDS, extensions.ping_when_idle).
+    return {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
 
 
 def normalise_database_url(url: str) -> str:
@@ -200,6 +202,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),
         # How often open visits left by stopped processes are closed (seconds).
         "VISIT_SWEEP_SECONDS": float(os.environ.get("VISIT_SWEEP_SECONDS", "60")),
+        # PostgreSQL: a pooled connection idle this long is pinged before use (0: always; docs/database.md).
+        "DATABASE_PING_IDLE_SECONDS": float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "1")),
         # Process: logging, proxies in front (ProxyFix hops), and the server loop of wsgi.py.
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
@@ -227,6 +231,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError("AGORA_TOKEN_EXPIRY must be between 60 and 86400 seconds")
     if not 0 <= config["BROADCAST_COALESCE_MS"] <= 1000 or not 0 < config["BROADCAST_COALESCE_BUSY"] <= 1:
         raise ConfigError("BROADCAST_COALESCE_MS must be 0-1000 and BROADCAST_COALESCE_BUSY above 0, at most 1")
+    if not 0 <= config["DATABASE_PING_IDLE_SECONDS"] <= 3600:
+        raise ConfigError("DATABASE_PING_IDLE_SECONDS must be 0-3600")
     if config["WEBHOOK_WORKER"] not in {"inline", "off"}:
         raise ConfigError(f"WEBHOOK_WORKER must be inline or off, not {config['WEBHOOK_WORKER']!r}")
     # Rate-limit keys in Redis belong to the deployment, like its Socket.IO channel.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
@@ -18,6 +19,7 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase
 from webargs.flaskparser import FlaskParser
 
@@ -100,3 +102,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         # Checkpoints: from a thread of their own in the served process, else every 100 pages.
         cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_wal.autocheckpoint_pages()}")
         cursor.close()
+
+
+_IDLE_SINCE = "plataforma.idle_since"
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it sat in the pool ``idle_seconds`` or more.
+
+    ``pool_pre_ping`` checks every connection at every checkout: one more round trip for every
+    request and socket event (a ninth of a chat message's, profiled in docs/benchmarks.md). A
+    connection returned moments ago is almost surely alive; one idle longer may have been cut (a
+    database restart, a proxy's idle timeout). A failed check replaces it, and every connection
+    older than it, before use, as ``pool_pre_ping`` does; a connection cut while in recent use
+    fails its first statement instead (503, and the pool drops its older connections then). This is
+    SQLAlchemy's "checkout" event with ``DisconnectionError``, its documented pessimistic handling;
+    fresh connections are not checked. ``idle_seconds`` 0 checks at every checkout."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # fresh, or just used
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise InvalidatePoolError(f"idle connection failed its check: {exc}") from exc

@@ -127,7 +127,14 @@ def test_environment_variables_are_read(monkeypatch, tmp_path):
     assert (config["AUTH_RATE_LIMIT"], config["API_RATE_LIMIT"]) == ("7 per minute", "70 per minute")
     assert config["PORT"] == 8080 and config["FORCE_HTTPS"] is True
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/x"
-    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert "pool_pre_ping" not in config["SQLALCHEMY_ENGINE_OPTIONS"] and config["DATABASE_PING_IDLE_SECONDS"] == 1.0
+
+
+@pytest.mark.parametrize("value", ["-1", "3601"])
+def test_database_ping_idle_seconds_out_of_range_is_refused(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("DATABASE_PING_IDLE_SECONDS", value)
+    with pytest.raises(ConfigError, match="DATABASE_PING_IDLE_SECONDS"):
+        load_config(str(tmp_path))
 
 
 def test_unknown_app_env_is_refused(monkeypatch, tmp_path):

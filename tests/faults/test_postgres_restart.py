@@ -125,7 +125,7 @@ def test_postgres_restart_under_load(postgres_cluster, cluster_app):
             time.sleep(1)
             while_down = dict(load.statuses)
             postgres_cluster.start()
-            assert _wait_health(server, 200)  # the pool reconnects (pre-ping); no restart of ours
+            assert _wait_health(server, 200)  # the pool reconnects by itself; no restart of ours
             acked_before = len(load.acked)
             time.sleep(1)
             assert len(load.acked) > acked_before  # writes flow again
