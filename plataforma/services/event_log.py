@@ -6,7 +6,9 @@ incremented with ``INSERT … ON CONFLICT DO UPDATE SET last_seq = last_seq + 1 
 the row stays locked until the transaction ends, so concurrent writers to one session
 take turns (no gap: a rolled-back transaction gives its number back; no duplicate). The
 payload is computed *after* the counter is locked, so an event with a higher ``seq``
-always describes a state at least as recent as the one before it.
+always describes a state at least as recent as the one before it. On PostgreSQL an event of
+one session whose payload is known beforehand (a chat message) is numbered and stored in one
+statement (the upsert as a CTE).
 """
 
 from __future__ import annotations
@@ -51,6 +53,23 @@ def _next_seq_statement(dialect: str):
     return _upsert(_insert(dialect).values(session_id=sa.bindparam("session_id"), last_seq=1))
 
 
+@functools.cache
+def _numbered_insert_statement():
+    """PostgreSQL, one session, a payload known beforehand (a chat message): the counter's upsert as a
+    data-modifying CTE feeding the event's INSERT, so numbering and storing it is one round trip (two
+    otherwise; a round trip was about a twentieth of a chat message's CPU, profiled). The counter row
+    is locked as in :func:`next_seqs`."""
+    events = SessionEvent.__table__
+    counter = _next_seq_statement("postgresql").cte("next_seq")
+    numbered = sa.select(
+        counter.c.session_id,
+        counter.c.last_seq,
+        *(sa.bindparam(name, type_=events.c[name].type) for name in ("event", "data", "created_at")),
+    )
+    columns = ["session_id", "seq", "event", "data", "created_at"]
+    return sa.insert(events).from_select(columns, numbered).returning(events.c.seq)
+
+
 def next_seqs(session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Allocate the next ``seq`` of each session in one statement; the counter rows stay locked
     until the transaction ends (taken in id order, so two multi-session writers cannot deadlock)."""
@@ -77,6 +96,9 @@ def record_many(session_ids, event: str, payload: Any | Callable[[], Any]) -> tu
     if not ids:
         return {}, None
     db.session.flush()  # the change itself first: the payload reads it
+    if len(ids) == 1 and not callable(payload) and db.session.get_bind().dialect.name == "postgresql":
+        params = {"session_id": ids[0], "event": event, "data": payload, "created_at": utcnow()}
+        return {ids[0]: int(db.session.execute(_numbered_insert_statement(), params).scalar_one())}, payload
     seqs = next_seqs(ids)
     data = payload() if callable(payload) else payload
     now = utcnow()

@@ -309,3 +309,18 @@ def test_a_posted_message_is_the_sessions_own_object_for_the_rest_of_the_transac
         commit()
         assert db.session.get(Message, message.id).is_pinned
         assert db.session.query(Message).filter_by(text="pinned at once").count() == 1
+
+
+def test_posting_a_message_runs_the_fewest_statements(client, attendee, live_session, count_queries, is_postgres):
+    """On PostgreSQL each statement is a round trip. Posting reads the token's revocation and the
+    author (authentication), the session with its chat settings, inserts the message, numbers and
+    stores its event (the counter's upsert and the event row: one statement on PostgreSQL, two on
+    SQLite), reads the webhook subscriptions, and reads the message back for the response."""
+    body = {"sessionId": live_session, "text": "first"}
+    assert client.post("/api/messages", json=body, headers=attendee.headers).status_code == 201
+    with count_queries() as q:
+        response = client.post("/api/messages", json={**body, "text": "second"}, headers=attendee.headers)
+    assert response.status_code == 201
+    assert q.count == (7 if is_postgres else 8)
+    numbered = [s for s in q.statements if "session_event_counters" in s]
+    assert len(numbered) == 1 and ("INSERT INTO session_events" in numbered[0]) == is_postgres
