@@ -155,6 +155,27 @@ def _strings(problems) -> list[str]:
     return [str(item) for item in items]
 
 
+def rollback() -> None:
+    """Roll the current transaction back. When the database has cut the connection (a restart), the
+    rollback fails and the pool drops the connection: logged in one line, not raised, so that an error
+    handler never fails in turn (an exception out of Flask is a 500 that eventlet logs nowhere)."""
+    try:
+        db.session.rollback()
+    except DBAPIError as exc:
+        log.warning("Rollback failed, the database connection is gone: %s", exc.orig)
+
+
+def remove_session() -> None:
+    """End the request's or socket event's database session, as Flask-SQLAlchemy's teardown does, but
+    never raising: closing a session whose transaction is open on a connection the database cut fails
+    once (and invalidates the connection); closing it again then succeeds."""
+    try:
+        db.session.remove()
+    except DBAPIError as exc:
+        log.warning("Closing the database session failed, the connection is gone: %s", exc.orig)
+        db.session.remove()
+
+
 def http_error_response(error: HTTPException):
     status = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -168,7 +189,7 @@ def http_error_response(error: HTTPException):
         return _render(400, "validation_error", "The request is invalid.", fields, headers)
 
     if status >= 500:
-        db.session.rollback()
+        rollback()
         original = getattr(error, "original_exception", None)
         if original is not None:
             log.error("Unhandled error on %s %s", request.method, request.path, exc_info=original)
@@ -179,9 +200,13 @@ def http_error_response(error: HTTPException):
 
 
 def register_error_handlers(app: Flask) -> None:
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier; teardowns run last first), which
+    # then finds no session left to close.
+    app.teardown_appcontext(lambda _error: remove_session())
+
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError):
-        db.session.rollback()
+        rollback()
         headers = None
         if isinstance(error, RateLimited):
             g.retry_after = error.retry_after  # wins over Flask-Limiter's own header
@@ -191,28 +216,25 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         # Services translate the constraints they expect; this is the safety net.
-        db.session.rollback()
+        rollback()
         log.warning("Unexpected integrity error on %s: %s", request.path, error.orig)
         return _render(409, "conflict", "The request conflicts with existing data.")
 
     @app.errorhandler(DataError)
     def handle_data_error(error: DataError):
         # Validation should have caught it (a value the column cannot hold); answer as a 400.
-        db.session.rollback()
+        rollback()
         log.warning("Database refused a value on %s: %s", request.path, error.orig)
         return _render(400, "validation_error", "A value is out of range or not valid for its field.")
 
     @app.errorhandler(OperationalError)
     def handle_database_down(error: DBAPIError):
-        try:
-            db.session.rollback()
-        except Exception:  # the connection may already be gone
-            log.debug("rollback after database failure failed", exc_info=True)
+        rollback()
         log.error("Database unavailable: %s", error.orig)
         return _render(503, "service_unavailable", "The database is unavailable; retry shortly.")
 
     @app.errorhandler(RedisError)
     def handle_redis_down(error: RedisError):
-        db.session.rollback()
+        rollback()
         log.error("Redis unavailable on %s: %s", request.path, error)
         return _render(503, "service_unavailable", "A backing service is unavailable; retry shortly.")

@@ -32,6 +32,8 @@ from plataforma.errors import (
     RateLimited,
     Unauthorized,
     flatten_validation_messages,
+    remove_session,
+    rollback,
 )
 from plataforma.extensions import db, socketio
 from plataforma.models import Guest, Profile
@@ -200,13 +202,6 @@ def disconnect_later(sid: str, delay: float = DISCONNECT_DELAY_SECONDS) -> None:
     socketio.start_background_task(run)
 
 
-def _rollback() -> None:
-    try:
-        db.session.rollback()
-    except Exception:  # the connection itself may be broken
-        log.debug("rollback failed", exc_info=True)
-
-
 def forget_routing_error() -> None:
     """Flask-SocketIO runs every socket event in a request context made from the socket's own request
     (``/socket.io/``), which no Flask route matches: the context keeps the ``NotFound`` it raised, and
@@ -231,30 +226,30 @@ def run_event(fn, schema: Schema | None, payload, guests: bool = False):
         data = schema.load(payload) if schema is not None else payload
         return ok(fn(conn, actor, data))
     except SessionEnded as exc:
-        _rollback()
+        rollback()
         disconnect_later(sid)
         return fail(exc.code, exc.message)
     except AppError as exc:
-        _rollback()
+        rollback()
         return fail(exc.code, exc.message, exc.fields, retry_after=getattr(exc, "retry_after", None))
     except ValidationError as exc:
-        _rollback()
+        rollback()
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return fail("validation_error", "The request is invalid.", flatten_validation_messages({"json": messages}))
     except OperationalError as exc:
-        _rollback()
+        rollback()
         log.error("Database unavailable in socket event: %s", exc.orig)
         return fail("service_unavailable", "The database is unavailable; retry shortly.")
     except RedisError as exc:
-        _rollback()
+        rollback()
         log.error("Redis unavailable in socket event: %s", exc)
         return fail("service_unavailable", "A backing service is unavailable; retry shortly.")
     except Exception:
-        _rollback()
+        rollback()
         log.exception("Socket event failed")
         return fail("internal_error", "An unexpected error occurred.")
     finally:
-        db.session.remove()
+        remove_session()
 
 
 def client_event(name: str, schema: Schema | None = None):

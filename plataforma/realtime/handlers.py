@@ -14,7 +14,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from plataforma.errors import Unauthorized
+from plataforma.errors import Unauthorized, remove_session, rollback
 from plataforma.extensions import db, socketio
 from plataforma.realtime import housekeeping, limits, viewers
 from plataforma.realtime.connections import Connection, Joined, presence, registry
@@ -77,11 +77,11 @@ def connect(auth=None):
         raise
     except Exception as exc:  # never let a TypeError reach Flask-SocketIO's retry-without-args
         log.error("Socket connect failed: %r", exc, exc_info=not isinstance(exc, OperationalError | RedisError))
-        db.session.rollback()
+        rollback()
         message = "The server could not check the token; retry shortly."
         raise ConnectionRefusedError(message, {"code": "service_unavailable", "message": message}) from None
     finally:
-        db.session.remove()
+        remove_session()
     if not registry().add(conn):  # never replace the record (joined rooms, visits) of a live sid
         raise ConnectionRefusedError("The connection is already open.", {"code": "conflict"})
     housekeeping.ensure_started(current_app._get_current_object())

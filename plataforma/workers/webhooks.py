@@ -16,7 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from plataforma.extensions import db, socketio
+from sqlalchemy.exc import OperationalError
+
+from plataforma.errors import remove_session, rollback
+from plataforma.extensions import socketio
 from plataforma.models import DeliveryStatus
 from plataforma.services import commit
 from plataforma.services import webhook_delivery as delivery
@@ -76,12 +79,16 @@ def _claim(app, limit: int) -> list[delivery.Job]:
             jobs = delivery.claim_due(limit)
             commit()
             return jobs
+        except OperationalError as exc:  # the database is away (a restart): one line, the next poll retries
+            rollback()
+            log.error("Could not claim webhook deliveries, the database is unavailable: %s", exc.orig)
+            return []
         except Exception:
-            db.session.rollback()
+            rollback()
             log.exception("Could not claim webhook deliveries")
             return []
         finally:
-            db.session.remove()
+            remove_session()
 
 
 def _attempt_and_free(app, job: delivery.Job, slots: _Slots) -> None:
@@ -101,12 +108,16 @@ def attempt(app, job: delivery.Job) -> DeliveryStatus | None:
             status = recorded.status if recorded is not None else None
             commit()
             return status
+        except OperationalError as exc:  # the claim's lease runs out and the delivery is sent again
+            rollback()
+            log.error("Could not record webhook delivery %s, database unavailable: %s", job.delivery_id, exc.orig)
+            return None
         except Exception:
-            db.session.rollback()
+            rollback()
             log.exception("Could not record webhook delivery %s", job.delivery_id)
             return None
         finally:
-            db.session.remove()
+            remove_session()
 
 
 def run_once(app, limit: int = 100) -> list[DeliveryStatus | None]:

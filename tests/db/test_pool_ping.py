@@ -1,4 +1,5 @@
-"""The pool checks a PostgreSQL connection before use only after it sat idle (DATABASE_PING_IDLE_SECONDS).
+"""Connections PostgreSQL cuts: the pool's check before use (only after a connection sat idle,
+DATABASE_PING_IDLE_SECONDS), and requests whose connection is cut while they run.
 
 Against the test database: the check's round trip is skipped for a connection returned moments ago,
 made for one idle longer, and a connection the server cut is replaced before use when idle, or fails
@@ -14,7 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from plataforma import errors
+from plataforma.errors import NotFound
 from plataforma.extensions import db
+from plataforma.services import chat
 from tests.conftest import ContentFactory, UserFactory
 from tests.db.conftest import postgres_only
 
@@ -109,3 +113,48 @@ def test_a_connection_cut_while_in_use_fails_once_and_the_pool_recovers(make_app
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "service_unavailable"
     assert client.get(f"/api/messages/session/{live_session}", headers=headers).status_code == 200
     assert calls == []
+
+
+def _cut_own_connection(app) -> None:
+    """Inside a request: the database cuts the connection its open transaction is on."""
+    _terminate(app, db.session.scalar(sa.text("SELECT pg_backend_pid()")))
+
+
+def test_a_request_whose_connection_is_cut_before_it_ends_still_gets_its_answer(make_app, monkeypatch):
+    """The transaction is open when the connection goes: closing the session at the end of the
+    request fails (Flask-SQLAlchemy's teardown would raise, a 500 that eventlet logs nowhere), and so
+    does an error handler's rollback. Both are logged in one line; the answer stands."""
+    app = make_app()
+    attendee, session_id = UserFactory(app)("ATTENDEE"), ContentFactory(app).session()
+    client, headers = app.test_client(), attendee.headers
+    real = chat.list_messages
+
+    def read_then_cut(*args, **kwargs):
+        messages = real(*args, **kwargs)
+        _cut_own_connection(app)
+        return messages
+
+    monkeypatch.setattr(chat, "list_messages", read_then_cut)
+    assert client.get(f"/api/messages/session/{session_id}", headers=headers).status_code == 200
+
+    def read_cut_then_refuse(*args, **kwargs):
+        real(*args, **kwargs)
+        _cut_own_connection(app)
+        raise NotFound("Session not found.")
+
+    monkeypatch.setattr(chat, "list_messages", read_cut_then_refuse)
+    response = client.get(f"/api/messages/session/{session_id}", headers=headers)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    monkeypatch.setattr(chat, "list_messages", real)
+    assert client.get(f"/api/messages/session/{session_id}", headers=headers).status_code == 200
+
+
+def test_closing_a_session_on_a_cut_connection_does_not_raise(make_app):
+    app = make_app()
+    with app.app_context():
+        _cut_own_connection(app)  # a transaction is open on it
+        errors.rollback()
+        _cut_own_connection(app)
+        errors.remove_session()
+        assert db.session.scalar(sa.text("SELECT 1")) == 1  # a new connection
+        db.session.remove()
