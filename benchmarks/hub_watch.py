@@ -1,6 +1,6 @@
 """Where a server's latency stalls come from: long hub iterations and collector pauses, one line each.
 
-    OURS_SITECUSTOMIZE=benchmarks/hub_watch.py ../shared/perf/ours.sh . --clients 1000 --rate 20 --pin
+    OURS_SITECUSTOMIZE=$PWD/benchmarks/hub_watch.py ../shared/perf/ours.sh . --clients 1000 --rate 20 --pin
 
 ``ours.sh`` loads the file into each server process as ``sitecustomize``; the lines go to the
 server's stderr (``server0.log`` in the run's directory). Set ``HUB_WATCH_MS`` (default 30) for the
