@@ -10,7 +10,7 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from plataforma.extensions import db
@@ -161,8 +161,8 @@ def rollback() -> None:
     handler never fails in turn (an exception out of Flask is a 500 that eventlet logs nowhere)."""
     try:
         db.session.rollback()
-    except DBAPIError as exc:
-        log.warning("Rollback failed, the database connection is gone: %s", exc.orig)
+    except SQLAlchemyError as exc:
+        log.warning("Rollback failed, the database connection is gone: %s", getattr(exc, "orig", exc))
 
 
 def remove_session() -> None:
@@ -171,9 +171,12 @@ def remove_session() -> None:
     once (and invalidates the connection); closing it again then succeeds."""
     try:
         db.session.remove()
-    except DBAPIError as exc:
-        log.warning("Closing the database session failed, the connection is gone: %s", exc.orig)
-        db.session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("Closing the database session failed, the connection is gone: %s", getattr(exc, "orig", exc))
+        try:
+            db.session.remove()
+        except SQLAlchemyError:  # not seen; the session is dropped either way
+            db.session.registry.clear()
 
 
 def http_error_response(error: HTTPException):

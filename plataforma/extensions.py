@@ -111,7 +111,7 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     """Check a pooled connection before use only when it sat in the pool ``idle_seconds`` or more.
 
     ``pool_pre_ping`` checks every connection at every checkout: one more round trip for every
-    request and socket event (a ninth of a chat message's, profiled in docs/benchmarks.md). A
+    request and socket event (one of a chat message's eight, docs/benchmarks.md). A
     connection returned moments ago is almost surely alive; one idle longer may have been cut (a
     database restart, a proxy's idle timeout). A failed check replaces it, and every connection
     older than it, before use, as ``pool_pre_ping`` does; a connection cut while in recent use
