@@ -202,7 +202,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),
         # How often open visits left by stopped processes are closed (seconds).
         "VISIT_SWEEP_SECONDS": float(os.environ.get("VISIT_SWEEP_SECONDS", "60")),
-        # PostgreSQL: a pooled connection idle this long is pinged before use (0: always; docs/database.md).
+        # PostgreSQL: a pooled connection idle this long is pinged before use (0: always; docs/operations.md).
         "DATABASE_PING_IDLE_SECONDS": float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "1")),
         # Process: logging, proxies in front (ProxyFix hops), and the server loop of wsgi.py.
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
