@@ -76,5 +76,5 @@ if __name__ == "__main__":
     report(sys.argv[1:])
 elif os.path.basename(sys.argv[0] if sys.argv else "") == "wsgi.py":
     signal.signal(signal.SIGPROF, _sample)
-    delay = float(os.environ.get("CPU_SAMPLER_DELAY", "8"))
-    threading.Thread(target=_run, args=(delay, float(os.environ.get("CPU_SAMPLER_SECONDS", "8"))), daemon=True).start()
+    delay, seconds = (float(os.environ.get(name, "8")) for name in ("CPU_SAMPLER_DELAY", "CPU_SAMPLER_SECONDS"))
+    threading.Thread(target=_run, args=(delay, seconds), daemon=True).start()

@@ -70,11 +70,11 @@ def _numbered_insert_statement():
     return sa.insert(events).from_select(columns, numbered).returning(events.c.seq)
 
 
-def next_seqs(session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+def next_seqs(session_ids: list[uuid.UUID], dialect: str | None = None) -> dict[uuid.UUID, int]:
     """Allocate the next ``seq`` of each session in one statement; the counter rows stay locked
     until the transaction ends (taken in id order, so two multi-session writers cannot deadlock)."""
     ordered = sorted(set(session_ids))
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect or db.session.get_bind().dialect.name
     if len(ordered) == 1:
         statement, params = _next_seq_statement(dialect), {"session_id": ordered[0]}
     else:
@@ -96,10 +96,11 @@ def record_many(session_ids, event: str, payload: Any | Callable[[], Any]) -> tu
     if not ids:
         return {}, None
     db.session.flush()  # the change itself first: the payload reads it
-    if len(ids) == 1 and not callable(payload) and db.session.get_bind().dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if len(ids) == 1 and not callable(payload) and dialect == "postgresql":
         params = {"session_id": ids[0], "event": event, "data": payload, "created_at": utcnow()}
         return {ids[0]: int(db.session.execute(_numbered_insert_statement(), params).scalar_one())}, payload
-    seqs = next_seqs(ids)
+    seqs = next_seqs(ids, dialect)
     data = payload() if callable(payload) else payload
     now = utcnow()
     rows = [
