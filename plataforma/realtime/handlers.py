@@ -14,9 +14,10 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from plataforma.errors import Unauthorized, remove_session, rollback
+from plataforma.errors import AppError, Unauthorized, remove_session, rollback
 from plataforma.extensions import db, socketio
 from plataforma.realtime import housekeeping, limits, viewers
+from plataforma.realtime.batches import Batcher, Post
 from plataforma.realtime.connections import Connection, Joined, presence, registry
 from plataforma.realtime.guard import (
     authenticate_connection,
@@ -176,13 +177,29 @@ def leave_session(conn: Connection, actor, data) -> dict:
 
 @client_event("send_message", message_create_schema)
 def send_message(conn: Connection, actor, data) -> dict:
-    """Persist a chat message, then ``new_message`` to the room; the ack carries the Message."""
+    """Persist a chat message, then ``new_message`` to the room; the ack carries the Message. Messages
+    that arrive while others are being stored are stored together, in one transaction (``batches``)."""
     session_id = data["session_id"]
     require_joined(conn, actor, session_id)
-    message = chat.post_message(actor, session_id, data["text"])
-    payload = chat.message_payload(message)
-    commit()
-    return payload
+    return _chat_batches.submit(Post(actor, session_id, data["text"]))
+
+
+def _store_messages(batch: list[Post]) -> None:
+    """Store a batch of chat messages in this event's transaction and set each one's outcome."""
+    try:
+        # Each actor was attached to its own event's session: a copy in this one (no query).
+        posts = [(db.session.merge(post.actor, load=False), post.session_id, post.text) for post in batch]
+        results = chat.post_messages(posts)
+        outcomes = [found if isinstance(found, AppError) else chat.message_payload(found) for found in results]
+        commit()
+    except Exception as exc:
+        rollback()
+        outcomes = [exc] * len(batch)
+    for post, outcome in zip(batch, outcomes, strict=True):
+        post.outcome = outcome
+
+
+_chat_batches = Batcher(_store_messages)
 
 
 @client_event("upvote_question", upvote_schema)

@@ -8,13 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from plataforma.errors import Conflict, NotFound, ValidationFailed
+from plataforma.errors import AppError, Conflict, NotFound, ValidationFailed
 from plataforma.extensions import db
 from plataforma.limits import LIST_MAX
 from plataforma.models import EventSession, Message, Profile, utcnow
 from plataforma.schemas.interaction import MessageSchema
 from plataforma.services import audit, bans, events, flood, moderation, parse_uuid, webhooks
-from plataforma.services.visibility import require_staff, visible_session, visible_session_row
+from plataforma.services.visibility import is_admin, is_guest, require_staff, visible_session, visible_session_row
 from plataforma.values import as_uuid
 
 message_schema = MessageSchema()
@@ -89,12 +89,54 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     session's moderation settings (SPEC §15): a ban (403 ``banned``), chat off (403 ``chat_disabled``),
     blocked terms (400 ``blocked_term``) and slow mode (429 ``slow_mode``), in that order.
     """
-    session = visible_session_row(actor, session_id, *_CHAT_SETTINGS)
+    session = _checked(actor, visible_session_row(actor, session_id, *_CHAT_SETTINGS), text)
+    return _store(actor, session, text, webhooks.subscribed("message.created"))
+
+
+def post_messages(posts: list[tuple[Profile, str, str]]) -> list[Message | AppError]:
+    """Several messages ``(actor, session_id, text)`` in the current transaction, in order, each checked
+    as :func:`post_message` checks one: a message refused gets its AppError in its place and changes
+    nothing, the others are stored. A session's settings and the webhooks are read once for all (the
+    socket path stores the messages that arrive together in one transaction). Any other error raises:
+    the transaction is then the caller's to roll back, for every message."""
+    hooks = None
+    sessions: dict = {}
+    results: list[Message | AppError] = []
+    for actor, session_id, text in posts:
+        try:
+            key = (is_admin(actor), is_guest(actor) and actor.event_id, session_id)
+            if key not in sessions:
+                sessions[key] = _visible_or_none(actor, session_id)
+            if sessions[key] is None:
+                raise NotFound("Session not found.")
+            session = _checked(actor, sessions[key], text)
+        except AppError as exc:  # raised before anything was written for this message
+            results.append(exc)
+            continue
+        if hooks is None:
+            hooks = webhooks.subscribed("message.created")
+        results.append(_store(actor, session, text, hooks))
+    return results
+
+
+def _visible_or_none(actor: Profile, session_id):
+    try:
+        return visible_session_row(actor, session_id, *_CHAT_SETTINGS)
+    except NotFound:
+        return None
+
+
+def _checked(actor: Profile, session, text: str):
+    """The checks before a message is accepted, in the order :func:`post_message` names them."""
     bans.check_not_banned(actor, session.event_id)
     moderation.check_chat(actor, session)
     moderation.check_blocked_terms(session, text)
     moderation.check_slow_mode(actor, session)
     flood.check_chat_rate(actor.id, session.id)
+    return session
+
+
+def _store(actor: Profile, session, text: str, hooks: list) -> Message:
     # A Core insert: the unit of work's bookkeeping for one new row (dependencies, identity map) was
     # over a quarter of a chat message's CPU (profiled). The Message is then attached to the session
     # as the stored row it is (no INSERT, nothing to flush), so later code in the transaction sees it.
@@ -114,7 +156,7 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     db.session.add(message)
     payload = message_payload(message)
     events.new_message(session.id, payload)
-    webhooks.enqueue("message.created", payload)
+    webhooks.enqueue("message.created", payload, hooks)
     return message
 
 

@@ -41,16 +41,23 @@ def new_secret() -> str:
 # ---------------------------------------------------------------- the outbox
 
 
-def enqueue(event_type: str, data) -> list[WebhookDelivery]:
+def enqueue(event_type: str, data, hooks: list[Webhook] | None = None) -> list[WebhookDelivery]:
     """Queue ``event_type`` with ``data`` (the resource as the API shows it to a moderator) for
-    every webhook subscribed to it, in the current transaction; returns the rows."""
+    every webhook subscribed to it (``hooks``, when the caller read them already with
+    :func:`subscribed` in this transaction), in the current transaction; returns the rows."""
+    if hooks is None:
+        hooks = subscribed(event_type)
+    return [_outbox_row(hook, event_type, data) for hook in hooks]
+
+
+def subscribed(event_type: str) -> list[Webhook]:
+    """The webhooks subscribed to ``event_type``, by id."""
     # Every chat message asks; most deployments have few webhooks or none: read the subscriptions as
     # plain rows and load the subscribed webhooks only (no ORM objects for the rest).
-    subscribed = [hook_id for hook_id, events in db.session.execute(_SUBSCRIPTIONS) if event_type in (events or [])]
-    if not subscribed:
+    ids = [hook_id for hook_id, events in db.session.execute(_SUBSCRIPTIONS) if event_type in (events or [])]
+    if not ids:
         return []
-    hooks = db.session.scalars(sa.select(Webhook).where(Webhook.id.in_(subscribed)).order_by(Webhook.id))
-    return [_outbox_row(hook, event_type, data) for hook in hooks]
+    return list(db.session.scalars(sa.select(Webhook).where(Webhook.id.in_(ids)).order_by(Webhook.id)))
 
 
 _SUBSCRIPTIONS = sa.select(Webhook.id, Webhook.events)

@@ -1,5 +1,7 @@
-"""A test-only Socket.IO event, ``debug_slow_query``: runs ``pg_sleep`` inside a client event to prove
-that one slow query does not stall the other sockets of an eventlet server.
+"""Test-only Socket.IO events: ``debug_slow_query`` runs ``pg_sleep`` inside a client event to prove
+that one slow query does not stall the other sockets of an eventlet server; ``debug_chat_batches``
+holds the next batch of chat messages for ``holdSeconds`` before storing it (so that the messages sent
+meanwhile queue behind it) and answers the sizes of the batches stored so far.
 
 It lives with the tests, not in the package: ``python tests/realtime/slow_query.py`` is ``wsgi.py``
 with this event registered (the end-to-end server of ``test_e2e_server.py``).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +24,7 @@ def register() -> None:
     # Imported here, not at the top: the script imports them only after wsgi.py has monkey-patched.
     from plataforma.errors import ValidationFailed
     from plataforma.extensions import db
+    from plataforma.realtime import handlers
     from plataforma.realtime.guard import client_event
     from plataforma.schemas.base import CamelSchema
 
@@ -34,6 +38,25 @@ def register() -> None:
         db.session.execute(sa.text("SELECT pg_sleep(:seconds)"), {"seconds": data["seconds"]})
         db.session.rollback()
         return {"slept": data["seconds"]}
+
+    class ChatBatchesSchema(CamelSchema):
+        hold_seconds = fields.Float(load_default=0, validate=validate.Range(min=0, max=5))
+
+    batches = handlers._chat_batches
+    store, sizes, hold = batches._run, [], {"seconds": 0.0}
+
+    def held_store(batch) -> None:
+        sizes.append(len(batch))
+        seconds, hold["seconds"] = hold["seconds"], 0.0
+        time.sleep(seconds)  # green: monkey-patched
+        store(batch)
+
+    batches._run = held_store
+
+    @client_event("debug_chat_batches", ChatBatchesSchema())
+    def debug_chat_batches(conn, actor, data) -> dict:
+        hold["seconds"] = data["hold_seconds"]
+        return {"sizes": list(sizes)}
 
 
 if __name__ == "__main__":

@@ -195,3 +195,67 @@ def test_one_sockets_events_are_handled_one_at_a_time_in_order(
     client.sio.emit("join_session", {"sessionId": session_id}, callback=on_joined)
     assert done.wait(WAIT)
     assert order == ["slow", "join"]
+
+
+def test_chat_messages_sent_together_are_stored_together_each_answered_as_if_alone(
+    server, e2e_app, e2e_users, e2e_content, e2e_clients
+):
+    """Messages that arrive while a batch is being stored are stored in the next one, in one
+    transaction: each sender's ack carries its own message, a message that a check refuses gets its
+    error and changes nothing, and the room gets the others once each, numbered without a gap."""
+    session_id = e2e_content.session(blocked_terms=["forbidden"])
+    listener = e2e_clients(server.url, e2e_users().token)
+    bob = e2e_users()
+    users = [e2e_users(), e2e_users(), bob, bob, e2e_users(), e2e_users()]  # bob: two tabs, one batch
+    senders = [e2e_clients(server.url, user.token) for user in users]
+    for client in [listener, *senders]:
+        assert client.call("join_session", {"sessionId": session_id})["ok"]
+    received: list[tuple[str, int]] = []
+    listener.sio.on("new_message", lambda message, meta: received.append((message["text"], meta["seq"])))
+    sizes_before = listener.call("debug_chat_batches", {"holdSeconds": 0.5})["data"]["sizes"]
+
+    acks: dict[int, dict] = {}
+    all_acked = threading.Event()
+
+    def send(index: int, text: str) -> None:
+        def on_ack(answer):
+            acks[index] = answer
+            if len(acks) == len(senders):
+                all_acked.set()
+
+        senders[index].sio.emit("send_message", {"sessionId": session_id, "text": text}, callback=on_ack)
+
+    send(0, "first, held")
+    time.sleep(0.2)  # the first message is the held batch's; the others queue behind it
+    texts = ["two", "three (bob)", "four (bob, another tab)", "a forbidden word", "six"]
+    for index, text in enumerate(texts, start=1):
+        send(index, text)
+    assert all_acked.wait(WAIT)
+
+    sizes = listener.call("debug_chat_batches", {})["data"]["sizes"][len(sizes_before) :]
+    assert sizes == [1, 5]
+    assert acks[0]["ok"] and acks[0]["data"]["text"] == "first, held"
+    for index, text in enumerate(texts, start=1):
+        if "forbidden" in text:
+            assert acks[index]["ok"] is False
+            assert acks[index]["error"]["code"] == "blocked_term"
+        else:
+            assert acks[index]["ok"], acks[index]
+            assert acks[index]["data"]["text"] == text
+            assert acks[index]["data"]["userId"] == users[index].id
+    stored = ["first, held", "two", "three (bob)", "four (bob, another tab)", "six"]
+    deadline = time.monotonic() + WAIT
+    while len(received) < len(stored) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # The batch keeps the order in which the server read the messages (not necessarily the order of
+    # sending: they came on six sockets), and numbers them in that order.
+    assert received[0][0] == "first, held"
+    assert sorted(text for text, _ in received) == sorted(stored)
+    first_seq = received[0][1]
+    assert [seq for _, seq in received] == list(range(first_seq, first_seq + len(stored)))
+    history = requests.get(
+        f"{server.url}/api/messages/session/{session_id}",
+        headers={"Authorization": f"Bearer {bob.token}"},
+        timeout=WAIT,
+    ).json()
+    assert [message["text"] for message in history] == [text for text, _ in received]

@@ -160,7 +160,7 @@ def test_an_unexpected_error_is_an_internal_error_ack(joined, attendee, live_ses
     from plataforma.services import chat
 
     sender = joined(attendee, live_session)
-    monkeypatch.setattr(chat, "post_message", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(chat, "post_messages", lambda *a, **k: 1 / 0)
     answer = sender.ack("send_message", {"sessionId": live_session, "text": "boom"})
     assert answer == {"ok": False, "error": {"code": "internal_error", "message": "An unexpected error occurred."}}
     assert sender.is_connected()

@@ -1,0 +1,90 @@
+"""Chat messages that arrive together are stored together: one transaction for a batch (group commit).
+
+Under load many ``send_message`` events wait on the database at the same time, each in a transaction
+of its own: ``BEGIN``, the session's settings, the webhooks, the insert, the event log, ``COMMIT`` (six
+round trips, and the pool's and the session's bookkeeping around them). Here the first event to
+arrive becomes the *leader*: it takes every message queued so far (up to :data:`BATCH_MAX`, its own
+first) and stores them in one transaction, each checked as if it came alone
+(:func:`~plataforma.services.chat.post_messages`); meanwhile the next messages queue. When it is
+done, every message of the batch gets its outcome and the oldest waiting message, if any, leads the
+next batch. A message that arrives when nothing is in flight is a batch of one at once: no timer,
+no added latency when the server is idle.
+
+Each event's acknowledgement still comes after the commit that stored its message. A message that a
+check refuses (a ban, slow mode, flood control…) gets its own error and the others are stored; an
+error of the transaction itself (the database unreachable) answers every message of the batch with
+it, as it would have answered each of them alone.
+
+Green threads under eventlet (``threading`` is monkey-patched), real threads in the tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+BATCH_MAX = 32
+_LEAD = object()  # the outcome that hands a waiting message the next batch
+
+
+@dataclass(eq=False)
+class Post:
+    """One message waiting: its ``outcome`` is the acknowledgement's data or an exception."""
+
+    actor: Any
+    session_id: str
+    text: str
+    outcome: Any = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class Batcher:
+    """Hands the posts submitted while a batch is in flight to ``run(batch)`` together; ``run`` sets
+    every post's ``outcome``."""
+
+    def __init__(self, run: Callable[[list[Post]], None], limit: int = BATCH_MAX):
+        self._run = run
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._queue: list[Post] = []
+        self._busy = False  # a leader is running; while False, the queue is empty
+
+    def submit(self, post: Post):
+        """Store ``post`` with whatever arrives meanwhile; its outcome, or raise its exception."""
+        with self._lock:
+            self._queue.append(post)
+            lead, self._busy = not self._busy, True
+        if not lead:
+            post.done.wait()
+            lead = post.outcome is _LEAD
+        if lead:  # the post is first in the queue
+            post.outcome = None
+            self._lead()
+        if isinstance(post.outcome, BaseException):
+            raise post.outcome
+        return post.outcome
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch = self._queue[: self.limit]
+            del self._queue[: self.limit]
+        try:
+            self._run(batch)
+        except Exception as exc:  # run() answers its own errors; this is a bug of its own
+            for post in batch:
+                post.outcome = post.outcome if post.outcome is not None else exc
+            raise
+        finally:
+            for post in batch:
+                if post.outcome is None:  # run() did not get to it (it raised, or was killed)
+                    post.outcome = RuntimeError("The message's batch was abandoned.")
+            for post in batch[1:]:
+                post.done.set()
+            with self._lock:
+                if self._queue:
+                    self._queue[0].outcome = _LEAD
+                    self._queue[0].done.set()
+                else:
+                    self._busy = False

@@ -1,0 +1,72 @@
+"""Chat messages stored together (``chat.post_messages``, the socket path's batches): each is checked
+as if it came alone, a refused one changes nothing, and the session's settings and the webhook
+subscriptions are read once for the batch."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from plataforma.errors import AppError, NotFound
+from plataforma.extensions import db
+from plataforma.models import Message, Profile, SessionEvent, Webhook, WebhookDelivery
+from plataforma.services import chat, commit
+
+
+def _actors(make_user, n: int) -> list[uuid.UUID]:
+    return [uuid.UUID(make_user().id) for _ in range(n)]
+
+
+def test_a_batch_is_stored_in_order_and_reads_the_session_and_the_webhooks_once(
+    app, make_user, content, count_queries, is_postgres
+):
+    session_id = content.session()
+    ids = _actors(make_user, 3)
+    with app.test_request_context():
+        db.session.add(Webhook(url="https://hooks.example.com/in", events=["message.created"], secret="whsec_x"))
+        commit()
+        actors = [db.session.get(Profile, user_id) for user_id in ids]
+        with count_queries() as q:
+            results = chat.post_messages([(actor, session_id, f"message {i}") for i, actor in enumerate(actors)])
+            commit()
+        assert [message.text for message in results] == ["message 0", "message 1", "message 2"]
+        assert [message.user_id for message in results] == ids
+        stored = db.session.scalars(sa.select(Message.text).order_by(Message.created_at, Message.text)).all()
+        assert stored == ["message 0", "message 1", "message 2"]
+        seqs = db.session.scalars(sa.select(SessionEvent.seq).order_by(SessionEvent.seq)).all()
+        assert seqs == [1, 2, 3]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 3
+
+    def reads_of(table: str) -> list[str]:
+        return [s for s in q.statements if s.lstrip().upper().startswith("SELECT") and f"FROM {table}" in s]
+
+    assert len(reads_of("event_sessions")) == 1
+    assert len(reads_of("webhooks")) == 2  # the subscriptions, then the one subscribed webhook
+    assert len([s for s in q.statements if s.startswith("INSERT INTO messages")]) == 3
+
+
+def test_a_refused_message_gets_its_error_and_the_others_are_stored(app, make_user, content):
+    session_id = content.session(blocked_terms=["forbidden"])
+    closed = content.session(chat_enabled=False)
+    first, second = _actors(make_user, 2)
+    with app.test_request_context():
+        one, two = db.session.get(Profile, first), db.session.get(Profile, second)
+        results = chat.post_messages(
+            [
+                (one, session_id, "hello"),
+                (two, session_id, "a forbidden word"),
+                (two, str(uuid.uuid4()), "to nowhere"),
+                (one, closed, "chat is off"),
+                (two, session_id, "hello again"),
+            ]
+        )
+        commit()
+        assert isinstance(results[0], Message) and isinstance(results[4], Message)
+        assert [getattr(r, "code", None) for r in results[1:4]] == ["blocked_term", NotFound.code, "chat_disabled"]
+        assert all(isinstance(r, AppError) for r in results[1:4])
+        stored = db.session.scalars(sa.select(Message.text).order_by(Message.created_at, Message.text)).all()
+        assert stored == ["hello", "hello again"]
+        events = db.session.execute(sa.select(SessionEvent.session_id, SessionEvent.seq)).all()
+        assert sorted(seq for _, seq in events) == [1, 2]
+        assert {str(sid) for sid, _ in events} == {session_id}
