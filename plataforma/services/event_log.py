@@ -70,6 +70,35 @@ def _numbered_insert_statement():
     return sa.insert(events).from_select(columns, numbered).returning(events.c.seq)
 
 
+@functools.cache
+def _advance_statement(dialect: str):
+    """One session's counter moved on by ``count`` (several events at once), locked as in :func:`next_seqs`."""
+    statement = _insert(dialect).values(session_id=sa.bindparam("session_id"), last_seq=sa.bindparam("count"))
+    return statement.on_conflict_do_update(
+        index_elements=[_COUNTERS.c.session_id],
+        set_={"last_seq": _COUNTERS.c.last_seq + statement.excluded.last_seq},
+    ).returning(_COUNTERS.c.last_seq)
+
+
+def record_series(session_id: uuid.UUID, event: str, payloads: list) -> list[int]:
+    """Several ``event`` of one session, in order, whose payloads are known beforehand (the chat messages
+    of a batch): numbered ``seq`` after ``seq`` and stored in two statements however many; their seqs."""
+    if len(payloads) == 1:
+        seqs, _ = record_many([session_id], event, payloads[0])
+        return list(seqs.values())
+    db.session.flush()
+    dialect = db.session.get_bind().dialect.name
+    params = {"session_id": session_id, "count": len(payloads)}
+    last = int(db.session.execute(_advance_statement(dialect), params).scalar_one())
+    first, now = last - len(payloads) + 1, utcnow()
+    rows = [
+        {"session_id": session_id, "seq": first + i, "event": event, "data": data, "created_at": now}
+        for i, data in enumerate(payloads)
+    ]
+    db.session.execute(_EVENT_INSERT, rows)
+    return list(range(first, last + 1))
+
+
 def next_seqs(session_ids: list[uuid.UUID], dialect: str | None = None) -> dict[uuid.UUID, int]:
     """Allocate the next ``seq`` of each session in one statement; the counter rows stay locked
     until the transaction ends (taken in id order, so two multi-session writers cannot deadlock)."""

@@ -71,6 +71,16 @@ def new_message(session_id, message: dict) -> None:
     _queue(session_id, "new_message", message)
 
 
+def new_messages(session_id, messages: list[dict]) -> None:
+    """``new_message`` for several messages of one session, in order (a batch of the socket path):
+    numbered and stored in two statements however many."""
+    seqs = event_log.record_series(session_id, "new_message", messages)
+    pending = db.session.info.setdefault(_KEY, [])
+    meta = {"sessionId": str(session_id)}
+    for message, seq in zip(messages, seqs, strict=True):
+        pending.append(("new_message", (message, {**meta, "seq": seq}), session_room(session_id)))
+
+
 def message_pinned(session_id, message_id, is_pinned: bool) -> None:
     """``message_pinned``: ``{messageId, isPinned}``."""
     _queue(session_id, "message_pinned", {"messageId": str(message_id), "isPinned": is_pinned})
