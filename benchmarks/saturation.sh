@@ -18,8 +18,7 @@ PERF="${PERF:-$(cd "$ROOT/../shared/perf" && pwd)}"
 RUNS="${1:-3}"
 shift || true
 LOAD=(--clients 1000 --rate 200 --duration 15 "$@")
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/saturation.XXXXXX")"  # kept: each side's log and JSON
 
 summary() { # run side json
   python3 - "$@" <<'PY'
@@ -50,11 +49,12 @@ PY
 }
 
 for run in $(seq 1 "$RUNS"); do
-  OUT="$WORK/$run/ours" "$PERF/ours.sh" "$ROOT" --db pg --procs 2 "${LOAD[@]}" >"$WORK/$run.ours.log" 2>&1 || true
-  OUT="$WORK/$run/spec" PERF="$PERF" "$HERE/spec_payload_peer.sh" "${LOAD[@]}" --skip-node \
+  "$PERF/ours.sh" "$ROOT" --db pg --procs 2 "${LOAD[@]}" --out "$WORK/$run/ours" >"$WORK/$run.ours.log" 2>&1 || true
+  PERF="$PERF" "$HERE/spec_payload_peer.sh" "${LOAD[@]}" --skip-node --out "$WORK/$run/spec" \
     >"$WORK/$run.spec.log" 2>&1 || true
 done
 
+echo "results and logs: $WORK"
 echo "run  side   deliv/s      lost  acked        gen%   gen µs/deliv  server%"
 for run in $(seq 1 "$RUNS"); do
   summary "$run" peer "$WORK/$run/ours/node.json"

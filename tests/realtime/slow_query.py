@@ -1,7 +1,7 @@
 """Test-only Socket.IO events: ``debug_slow_query`` runs ``pg_sleep`` inside a client event to prove
 that one slow query does not stall the other sockets of an eventlet server; ``debug_chat_batches``
-holds the next batch of chat messages for ``holdSeconds`` before storing it (so that the messages sent
-meanwhile queue behind it) and answers the sizes of the batches stored so far.
+answers the sizes of the batches of chat messages taken so far and, given ``holdSeconds``, holds the
+next batch that long before storing it (so that the messages sent meanwhile queue behind it).
 
 It lives with the tests, not in the package: ``python tests/realtime/slow_query.py`` is ``wsgi.py``
 with this event registered (the end-to-end server of ``test_e2e_server.py``).
@@ -40,7 +40,7 @@ def register() -> None:
         return {"slept": data["seconds"]}
 
     class ChatBatchesSchema(CamelSchema):
-        hold_seconds = fields.Float(load_default=0, validate=validate.Range(min=0, max=5))
+        hold_seconds = fields.Float(load_default=None, validate=validate.Range(min=0, max=5))
 
     batches = handlers._chat_batches
     store, sizes, hold = batches._run, [], {"seconds": 0.0}
@@ -55,7 +55,8 @@ def register() -> None:
 
     @client_event("debug_chat_batches", ChatBatchesSchema())
     def debug_chat_batches(conn, actor, data) -> dict:
-        hold["seconds"] = data["hold_seconds"]
+        if data["hold_seconds"] is not None:
+            hold["seconds"] = data["hold_seconds"]
         return {"sizes": list(sizes)}
 
 

@@ -212,7 +212,7 @@ def test_chat_messages_sent_together_are_stored_together_each_answered_as_if_alo
         assert client.call("join_session", {"sessionId": session_id})["ok"]
     received: list[tuple[str, int]] = []
     listener.sio.on("new_message", lambda message, meta: received.append((message["text"], meta["seq"])))
-    sizes_before = listener.call("debug_chat_batches", {"holdSeconds": 0.5})["data"]["sizes"]
+    sizes_before = listener.call("debug_chat_batches", {"holdSeconds": 1.0})["data"]["sizes"]
 
     acks: dict[int, dict] = {}
     all_acked = threading.Event()
@@ -226,7 +226,11 @@ def test_chat_messages_sent_together_are_stored_together_each_answered_as_if_alo
         senders[index].sio.emit("send_message", {"sessionId": session_id, "text": text}, callback=on_ack)
 
     send(0, "first, held")
-    time.sleep(0.2)  # the first message is the held batch's; the others queue behind it
+    deadline = time.monotonic() + WAIT
+    while len(listener.call("debug_chat_batches", {})["data"]["sizes"]) == len(sizes_before):
+        assert time.monotonic() < deadline, "the first message's batch did not start"
+        time.sleep(0.01)
+    # The first message's batch is held (a second): the others queue behind it.
     texts = ["two", "three (bob)", "four (bob, another tab)", "a forbidden word", "six"]
     for index, text in enumerate(texts, start=1):
         send(index, text)
