@@ -655,10 +655,11 @@ class Outbox:
     that spends most of its time writing broadcasts falls behind, and its latency grows without
     bound (seconds at saturation, docs/benchmarks.md). The Outbox measures the share of wall time
     spent writing broadcasts, over windows of about a second. From ``busy`` (a share, default a
-    quarter: a saturated process on cores it shares with others gets about half a core, and its share
-    peaked at 30-37 % there, docs/benchmarks.md) a broadcast made sooner than ``interval`` after the last write waits for the rest of the
-    interval, with every broadcast made meanwhile, and they go out in one ``send`` per member:
-    under steady load, one write per member per interval. It writes at once again when the share
+    quarter: a saturated process on cores it shares with others gets about half a core, and its
+    share peaked at 30-37 % there, docs/benchmarks.md) a broadcast made sooner than ``interval``
+    after the last write waits for the rest of the interval, with every broadcast made meanwhile,
+    and they go out in one ``send`` per member: under steady load, one write per member per
+    interval. It writes at once again when the share
     falls below a quarter of ``busy``. A server under that load delivers each message up to
     ``interval`` later, for a fraction of the system calls; below it nothing changes. ``interval``
     0 turns it off."""
