@@ -196,7 +196,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Under load (this share of wall time spent writing broadcasts), broadcasts are written to
         # websockets once per BROADCAST_COALESCE_MS, several at a time (0: never; benchmarks.md).
         "BROADCAST_COALESCE_MS": float(os.environ.get("BROADCAST_COALESCE_MS", "50")),
-        "BROADCAST_COALESCE_BUSY": float(os.environ.get("BROADCAST_COALESCE_BUSY", "0.25")),
+        "BROADCAST_COALESCE_BUSY": float(os.environ.get("BROADCAST_COALESCE_BUSY", "0.5")),
         # Rooms this big get at most one viewer_count broadcast per interval (see README).
         "VIEWER_COUNT_IMMEDIATE_MAX": int(os.environ.get("VIEWER_COUNT_IMMEDIATE_MAX", "200")),
         "VIEWER_COUNT_INTERVAL": float(os.environ.get("VIEWER_COUNT_INTERVAL", "1")),

@@ -654,19 +654,17 @@ class Outbox:
     ``interval``): a system call per member per message is most of a delivery's cost, and a server
     that spends most of its time writing broadcasts falls behind, and its latency grows without
     bound (seconds at saturation, docs/benchmarks.md). The Outbox measures the share of wall time
-    spent writing broadcasts, over windows of about a second. From ``busy`` (a share, default a
-    quarter: a saturated process on cores it shares with others gets about half a core, and its
-    share peaked at 30-37 % there, docs/benchmarks.md) a broadcast made sooner than ``interval``
-    after the last write waits for the rest of the interval, with every broadcast made meanwhile,
-    and they go out in one ``send`` per member: under steady load, one write per member per
-    interval. It writes at once again when the share
+    spent writing broadcasts, over windows of about a second. From ``busy`` (a share, default one
+    half) a broadcast made sooner than ``interval`` after the last write waits for the rest of the
+    interval, with every broadcast made meanwhile, and they go out in one ``send`` per member:
+    under steady load, one write per member per interval. It writes at once again when the share
     falls below a quarter of ``busy``. A server under that load delivers each message up to
     ``interval`` later, for a fraction of the system calls; below it nothing changes. ``interval``
     0 turns it off."""
 
     WINDOW = 1.0  # seconds of wall time per load measurement
 
-    def __init__(self, eio, interval: float = 0.0, busy: float = 0.25, clock=time.monotonic):
+    def __init__(self, eio, interval: float = 0.0, busy: float = 0.5, clock=time.monotonic):
         self.eio, self.max_interval, self.busy, self.clock = eio, interval, busy, clock
         self.broadcasts: list[Waiting] = []
         self.taken: dict[str, LeanSocket] = {}  # sockets sent something else meanwhile (catch_up)
@@ -905,7 +903,7 @@ def install(
     compression: bool,
     pool: GreenPool | None = None,
     coalesce_interval: float = 0.0,
-    coalesce_busy: float = 0.25,
+    coalesce_busy: float = 0.5,
 ) -> None:
     """Serve engine.io's websocket transport of ``socketio_server`` (a python-socketio Server
     in eventlet mode) with ``WebSocketWSGI`` and the given compression decision. With ``pool``

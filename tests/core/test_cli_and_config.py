@@ -158,7 +158,7 @@ def test_broadcast_coalescing_settings_out_of_range_are_refused(monkeypatch, tmp
 
 def test_broadcast_coalescing_defaults_and_off(monkeypatch, tmp_path):
     config = load_config(str(tmp_path))
-    assert (config["BROADCAST_COALESCE_MS"], config["BROADCAST_COALESCE_BUSY"]) == (50, 0.25)
+    assert (config["BROADCAST_COALESCE_MS"], config["BROADCAST_COALESCE_BUSY"]) == (50, 0.5)
     monkeypatch.setenv("BROADCAST_COALESCE_MS", "0")
     assert load_config(str(tmp_path))["BROADCAST_COALESCE_MS"] == 0
 
