@@ -323,6 +323,7 @@ def test_the_later_broadcasts_of_one_turn_reach_each_member_in_one_send_with_ack
 class FakeClock:
     def __init__(self, now: float = 100.0):
         self.now = now
+        self.waited = 0.0  # seconds spent waiting for a CPU (cpu_wait)
 
     def __call__(self) -> float:
         return self.now
@@ -331,7 +332,7 @@ class FakeClock:
 def _coalescing_members(*fds, interval=0.05, busy=0.5):
     server, eio = _members(*fds)
     clock = FakeClock()
-    eio.plataforma_outbox = eventlet_websocket.Outbox(eio, interval, busy, clock=clock)
+    eio.plataforma_outbox = eventlet_websocket.Outbox(eio, interval, busy, clock=clock, waited=lambda: clock.waited)
 
     def sleep(seconds):  # the green thread sleeping: time passes
         eio.slept = seconds
@@ -341,9 +342,11 @@ def _coalescing_members(*fds, interval=0.05, busy=0.5):
     return server, eio, clock
 
 
-def _load(outbox, clock, share: float) -> None:
-    """A measurement window (a hair longer: rounding) in which writing broadcasts took ``share`` of the time."""
+def _load(outbox, clock, share: float, waiting: float = 0.0) -> None:
+    """A measurement window (a hair longer: rounding) in which writing broadcasts took ``share`` of the
+    time and the process waited for a CPU ``waiting`` of it."""
     clock.now += outbox.WINDOW * (1 - share) + 1e-6
+    clock.waited += outbox.WINDOW * waiting
     started = clock.now
     clock.now += outbox.WINDOW * share
     outbox.account(started)
@@ -381,6 +384,35 @@ def test_under_load_broadcasts_are_written_at_most_once_per_interval_in_one_send
     clock.now += 0.051  # an interval after the last write: at once again
     eventlet_websocket.write_many(server, ["s0"], _packet('2["d"]'))
     assert sends[2:] == [b'\x81\x0742["d"]']
+
+
+def test_time_spent_waiting_for_a_cpu_does_not_hide_the_load():
+    """A process on cores it shares with others (more processes than cores) waits for a CPU part of
+    the time: its share of writing broadcasts is taken over the time it had a CPU when it wanted one."""
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    outbox = eio.plataforma_outbox
+    _load(outbox, clock, 0.35)  # a third of the window writing, never waiting: not busy
+    assert not outbox.interval
+    _load(outbox, clock, 0.35, waiting=0.4)  # the same, but 0.35 of the 0.6 s it could run
+    assert outbox.interval == 0.05
+    _load(outbox, clock, 0.1, waiting=0.4)  # 0.17: still above a quarter of the threshold
+    assert outbox.interval == 0.05
+    _load(outbox, clock, 0.05, waiting=0.2)  # 0.06
+    assert not outbox.interval
+
+
+def test_cpu_wait_reads_this_threads_run_queue_time_or_says_zero(monkeypatch, tmp_path):
+    assert eventlet_websocket.cpu_wait() >= 0.0
+    stats = tmp_path / "schedstat"
+    stats.write_text("535595375 294352000 50\n")
+    real_open = open
+    monkeypatch.setattr(
+        "builtins.open", lambda path, *a, **k: real_open(stats if "schedstat" in str(path) else path, *a, **k)
+    )
+    assert eventlet_websocket.cpu_wait() == 0.294352
+    stats.write_text("")
+    assert eventlet_websocket.cpu_wait() == 0.0
 
 
 def test_coalescing_stops_when_writing_broadcasts_takes_a_quarter_of_the_busy_share():
