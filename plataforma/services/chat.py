@@ -128,8 +128,8 @@ def post_messages(posts: list[tuple[Profile, str, str]]) -> list[Message | AppEr
     by_session: dict = {}
     for message, payload in zip(messages, payloads, strict=True):
         by_session.setdefault(message.session_id, []).append(payload)
-    for session_id, session_payloads in by_session.items():
-        events.new_messages(session_id, session_payloads)
+    for session_id in sorted(by_session):  # counters locked in id order, as next_seqs takes them: no deadlock
+        events.new_messages(session_id, by_session[session_id])
     hooks = webhooks.subscribed("message.created")
     for payload in payloads:
         webhooks.enqueue("message.created", payload, hooks)

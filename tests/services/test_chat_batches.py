@@ -80,3 +80,21 @@ def test_a_refused_message_gets_its_error_and_the_others_are_stored(app, make_us
         events = db.session.execute(sa.select(SessionEvent.session_id, SessionEvent.seq)).all()
         assert sorted(seq for _, seq in events) == [1, 2]
         assert {str(sid) for sid, _ in events} == {session_id}
+
+
+def test_a_batch_for_several_sessions_numbers_each_sessions_events_without_a_gap(app, make_user, content):
+    one, two = content.session(), content.session()
+    (author,) = _actors(make_user, 1)
+    with app.test_request_context():
+        actor = db.session.get(Profile, author)
+        texts = [(one, "a1"), (two, "b1"), (one, "a2"), (two, "b2"), (one, "a3")]
+        results = chat.post_messages([(actor, session_id, text) for session_id, text in texts])
+        commit()
+        assert [message.text for message in results] == [text for _, text in texts]
+        rows = db.session.execute(
+            sa.select(SessionEvent.session_id, SessionEvent.seq, SessionEvent.data).order_by(SessionEvent.seq)
+        ).all()
+        by_session: dict = {}
+        for session_id, seq, data in rows:
+            by_session.setdefault(str(session_id), []).append((seq, data["text"]))
+        assert by_session == {one: [(1, "a1"), (2, "a2"), (3, "a3")], two: [(1, "b1"), (2, "b2")]}
