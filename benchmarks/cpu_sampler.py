@@ -51,6 +51,8 @@ def _run(delay: float, seconds: float) -> None:
     with open(f"/tmp/cpu_sampler.{os.getpid()}.txt", "w") as out:
         out.writelines(f"{stack} {n}\n" for stack, n in _counts.items())
     sys.stderr.write(f"cpu_sampler: {sum(_counts.values())} samples in /tmp/cpu_sampler.{os.getpid()}.txt\n")
+    while True:  # a real thread started before the monkey-patching: ending it would fail in threading's
+        time.sleep(3600)  # bookkeeping, which eventlet replaced meanwhile (a KeyError in the server log)
 
 
 def report(paths: list[str], top: int = 40) -> None:
