@@ -198,7 +198,7 @@ def test_one_sockets_events_are_handled_one_at_a_time_in_order(
 
 
 def test_chat_messages_sent_together_are_stored_together_each_answered_as_if_alone(
-    server, e2e_app, e2e_users, e2e_content, e2e_clients
+    server, e2e_users, e2e_content, e2e_clients
 ):
     """Messages that arrive while a batch is being stored are stored in the next one, in one
     transaction: each sender's ack carries its own message, a message that a check refuses gets its
