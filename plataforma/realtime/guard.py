@@ -94,20 +94,29 @@ def authenticate_connection(auth) -> Connection:
         claims = tokens.decode(token, "access")
     except Unauthorized as exc:
         _refuse(exc.code, exc.message)
+    generation = actors.generation()  # before the reads: a change committed after them shows at the next event
     if tokens.is_revoked(claims):
         _refuse(tokens.REVOKED, "The token has been revoked.")
     profile = accounts.user_for_claims(claims)
     if profile is None:
         _refuse("invalid_token", "The token's user does not exist.")
+    # Read before the commit expires the profile. The first event then finds the actor cached, as
+    # current_actor would have left it (reading both again cost two queries per connection).
+    guest_event_id = profile.event_id if profile.is_guest else None
+    actor = None if profile.is_guest else _detached_copy(profile)
+    user_id = profile.id
     commit()  # a Supabase token may have provisioned its profile
     exp = claims.get("exp")
-    return Connection(
+    conn = Connection(
         sid=request.sid,
-        user_id=profile.id,
+        user_id=user_id,
         jti=tokens.revocation_id(claims),  # Supabase tokens have no jti; see services.tokens
         expires_at=float(exp) if exp is not None else None,
-        guest_event_id=profile.event_id if profile.is_guest else None,
+        guest_event_id=guest_event_id,
     )
+    if actor is not None:
+        conn.actor, conn.actor_loaded_at, conn.actor_generation = actor, time.monotonic(), generation
+    return conn
 
 
 # ---------------------------------------------------------------- client events

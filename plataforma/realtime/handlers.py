@@ -133,6 +133,9 @@ def join_session(conn: Connection, actor, data) -> dict:
             count, changed = presence().join(session_id, actor.id)
             try:
                 view = attendance.start_visit(actor.id, session, guest=actor.is_guest)
+                # Read before the commit expires them (after it, three queries per join).
+                joined = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
+                staff = actor.is_moderator
                 commit()
             except Exception:
                 try:
@@ -140,9 +143,9 @@ def join_session(conn: Connection, actor, data) -> dict:
                 except Exception:
                     log.exception("Could not undo the viewer count of session %s", session_id)
                 raise
-            conn.joined[session_id] = Joined(session_id=session_id, event_id=session.event_id, view_id=view.id)
+            conn.joined[session_id] = joined
             join_room(session_room(session_id))
-            if actor.is_moderator:  # question_pending, poll_results (SPEC §15)
+            if staff:  # question_pending, poll_results (SPEC §15)
                 join_room(moderators_room(session_id))
     if changed:
         viewers.changed(session_id, count)

@@ -118,3 +118,18 @@ def test_a_connections_inbox_hands_out_events_in_order_and_is_dropped_when_empty
     assert conn.next_event() is None
     assert conn.inbox is None and conn.handling is False  # an idle socket keeps no queue
     assert conn.queue_event("third") is True
+
+
+def test_connecting_and_joining_read_the_user_and_the_session_once(app, sio, attendee, live_session, count_queries):
+    """What a connection and a join read before their commits is not read again after them: the
+    profile once (connect), the session once (join), and nothing reloaded (1,000 clients arriving at
+    once spent a third of their CPU on such reloads)."""
+    with count_queries() as queries:
+        client = sio(attendee)
+        assert client.ack("join_session", {"sessionId": live_session})["ok"]
+    profiles = [s for s in queries.statements if "FROM profiles" in s]
+    sessions = [s for s in queries.statements if "FROM event_sessions" in s and "FROM event_sessions JOIN" not in s]
+    visits = [s for s in queries.statements if s.lstrip().startswith("SELECT") and "FROM session_views" in s]
+    assert len(profiles) == 1, profiles
+    assert sessions == [], sessions  # only the visibility query, which joins the event
+    assert visits == [], visits
