@@ -56,6 +56,16 @@ class RecordingClient(SocketIOTestClient):
         self.queue.extend(item for item in received if item["name"] != name)
         return found
 
+    def wait_events(self, name: str, seconds: float = 5.0) -> list:
+        """:meth:`events`, waiting up to ``seconds`` for at least one: for a broadcast that a background
+        task makes (a delayed disconnect emits the room's viewer count after the socket is gone)."""
+        deadline = time.monotonic() + seconds
+        found = self.events(name)
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.02)
+            found = self.events(name)
+        return found
+
     def wait_disconnected(self, seconds: float = 5.0) -> bool:
         deadline = time.monotonic() + seconds
         while self.is_connected() and time.monotonic() < deadline:
