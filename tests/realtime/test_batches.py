@@ -63,6 +63,30 @@ def test_a_lone_post_is_a_batch_of_one_at_once():
     assert store.batches == [["hello"], ["again"]]
 
 
+def test_a_new_leader_yields_once_and_what_arrived_meanwhile_joins_its_batch():
+    """Under eventlet the leader's yield lets the events read in the same turn of the hub submit
+    first; here ``gather`` stands for that turn: two posts arrive while the leader yields."""
+    store = Store()
+    store.release.set()
+    outcomes: dict = {}
+    threads: list[threading.Thread] = []
+    gathered = []
+
+    def gather():
+        gathered.append(True)
+        for i, text in enumerate(["same turn a", "same turn b"]):
+            threads.append(_submit_in_thread(batcher, text, outcomes))
+            _queued(batcher, i + 2)  # behind the leader's own post
+
+    batcher = Batcher(store, gather=gather)
+    assert batcher.submit(Post(None, "s", "leader")) == {"text": "leader"}
+    for thread in threads:
+        thread.join(WAIT)
+    assert store.batches == [["leader", "same turn a", "same turn b"]]  # one transaction, not two
+    assert outcomes == {"same turn a": {"text": "same turn a"}, "same turn b": {"text": "same turn b"}}
+    assert gathered == [True]  # only a new leader yields: the two waited for it
+
+
 def test_what_arrives_during_a_batch_is_the_next_batch_in_order_and_each_gets_its_own_outcome():
     store = Store()
     batcher = Batcher(store, limit=3)
