@@ -4,14 +4,17 @@ subscriptions are read once for the batch."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from plataforma.errors import AppError, NotFound
 from plataforma.extensions import db
 from plataforma.models import Message, Profile, SessionEvent, Webhook, WebhookDelivery
-from plataforma.services import chat, commit
+from plataforma.services import chat, commit, events
 
 
 def _actors(make_user, n: int) -> list[uuid.UUID]:
@@ -98,3 +101,58 @@ def test_a_batch_for_several_sessions_numbers_each_sessions_events_without_a_gap
         for session_id, seq, data in rows:
             by_session.setdefault(str(session_id), []).append((seq, data["text"]))
         assert by_session == {one: [(1, "a1"), (2, "a2"), (3, "a3")], two: [(1, "b1"), (2, "b2")]}
+
+
+def test_two_batches_over_the_same_sessions_in_opposite_orders_do_not_deadlock(
+    app, make_user, content, is_postgres, monkeypatch
+):
+    """Each batch numbers its sessions' events in session id order (the order ``next_seqs`` locks
+    counters in). Here each batch pauses after its first session's counter, holding its lock: had they
+    taken them in the order of their messages, each would then wait for the other's (PostgreSQL
+    reports a deadlock and one batch fails); in id order the second waits for the first's commit."""
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: SQLite serialises all writers, so no two batches hold locks at once")
+    one, two = sorted([content.session(), content.session()], key=uuid.UUID)
+    first_of = {}
+    real = events.new_messages
+
+    def pausing(session_id, payloads):
+        result = real(session_id, payloads)
+        first_of.setdefault(threading.get_ident(), session_id)
+        if first_of[threading.get_ident()] == session_id:
+            time.sleep(0.5)  # the other batch takes its first lock meanwhile
+        return result
+
+    monkeypatch.setattr(events, "new_messages", pausing)
+    authors = _actors(make_user, 2)
+    barrier, outcomes = threading.Barrier(2, timeout=30), {}
+
+    def batch(author, order):
+        with app.test_request_context():
+            try:
+                actor = db.session.get(Profile, author)
+                barrier.wait()
+                results = chat.post_messages([(actor, session_id, f"to {session_id}") for session_id in order])
+                commit()
+                outcomes[author] = results
+            except Exception as exc:
+                outcomes[author] = exc
+                db.session.rollback()
+
+    threads = [
+        threading.Thread(target=batch, args=(authors[0], [one, two])),
+        threading.Thread(target=batch, args=(authors[1], [two, one])),  # its messages in the other order
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(isinstance(outcome, list) for outcome in outcomes.values()), outcomes
+    assert len(outcomes) == 2
+    assert set(first_of.values()) == {uuid.UUID(one)}  # both began with the lower session id
+    with app.app_context():
+        for session_id in (one, two):
+            seqs = db.session.scalars(
+                sa.select(SessionEvent.seq).where(SessionEvent.session_id == session_id).order_by(SessionEvent.seq)
+            ).all()
+            assert seqs == [1, 2]  # one event from each batch, numbered without a gap
