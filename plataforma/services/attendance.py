@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from plataforma.extensions import db
 from plataforma.models import (
@@ -79,13 +79,17 @@ def _attendance_row(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> E
     row = db.session.scalar(query)
     if row is not None:
         return row
-    row = EventUser(event_id=event_id, user_id=user_id, joined_at=now, watch_time=0, engagement_score=0)
-    try:
-        with db.session.begin_nested():  # another tab may create it at the same moment
-            db.session.add(row)
-    except IntegrityError:
-        row = db.session.scalar(query)
-    return row
+    # Another tab may create it at the same moment: the insert then waits for that transaction and
+    # inserts nothing, and the row is read again. (A savepoint around a plain insert took three round
+    # trips more, the largest part of a first join: docs/benchmarks.md.)
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(EventUser)
+    statement = (
+        insert.values(event_id=event_id, user_id=user_id, joined_at=now, watch_time=0, engagement_score=0)
+        .on_conflict_do_nothing(index_elements=[EventUser.event_id, EventUser.user_id])
+        .returning(EventUser)
+    )
+    row = db.session.scalar(statement)
+    return row if row is not None else db.session.scalar(query)
 
 
 def start_visit(viewer_id, session: EventSession, *, guest: bool = False, at: datetime | None = None) -> SessionView:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -168,3 +170,45 @@ def test_left_at_waits_for_the_last_open_visit_at_the_event(in_app, attendee, co
     row = _row(uuid.UUID(event_id), attendee.id)
     assert row.left_at.replace(tzinfo=None) == at(30).replace(tzinfo=None)
     assert row.watch_time == 30 * 60
+
+
+def test_two_tabs_joining_at_the_same_moment_share_one_attendance_row(app, attendee, content, is_postgres):
+    """The second tab's insert waits for the first tab's transaction, inserts nothing, and reads the row
+    the first one committed: both visits open, one row, neither join fails."""
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: SQLite serialises all writers, so no two joins overlap")
+    event_id = content.event()
+    first, second = content.session(event_id), content.session(event_id)
+    user = uuid.UUID(attendee.id)
+    inserted, outcomes = threading.Event(), {}
+
+    def tab(session_id, name):
+        with app.app_context():
+            try:
+                if name == "second":
+                    assert inserted.wait(10)
+                visit = attendance.start_visit(user, _session(session_id), at=at(0))
+                if name == "first":
+                    inserted.set()
+                    time.sleep(0.5)  # the second tab's insert now waits for this transaction
+                commit()
+                outcomes[name] = visit.id
+            except Exception as exc:
+                outcomes[name] = exc
+            finally:
+                db.session.remove()
+
+    tabs = ((first, "first"), (second, "second"))
+    threads = [threading.Thread(target=tab, args=(session_id, name)) for session_id, name in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert all(isinstance(outcome, uuid.UUID) for outcome in outcomes.values()) and len(outcomes) == 2, outcomes
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(EventUser).where(EventUser.event_id == uuid.UUID(event_id), EventUser.user_id == user)
+        ).all()
+        assert len(rows) == 1 and rows[0].left_at is None
+        views = db.session.scalars(sa.select(SessionView.left_at).where(SessionView.user_id == user)).all()
+        assert views == [None, None]
