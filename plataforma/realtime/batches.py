@@ -9,8 +9,8 @@ first) and stores them in one transaction, each checked as if it came alone
 done, every message of the batch gets its outcome and the oldest waiting message, if any, leads the
 next batch. A message that arrives when nothing is in flight leads at once, after one yield to the
 event loop (:func:`gather`): the messages read in the same turn (a busy hub reads many sockets per
-turn) join its batch instead of waiting for it, which halved the transactions of a saturated server
-(docs/realtime.md). No timer: an idle server adds no latency.
+turn) join its batch instead of waiting for it: a saturated server ran almost a third fewer
+transactions (docs/realtime.md). No timer: an idle server adds no latency.
 
 Each event's acknowledgement still comes after the commit that stored its message. A message that a
 check refuses (a ban, slow mode, flood control…) gets its own error and the others are stored; an
