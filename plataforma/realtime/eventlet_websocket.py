@@ -669,7 +669,8 @@ class Outbox:
     half) a broadcast made sooner than ``interval`` after the last write waits for the rest of the
     interval, with every broadcast made meanwhile, and they go out in one ``send`` per member:
     under steady load, one write per member per interval. It writes at once again when the share
-    falls below a quarter of ``busy``. A server under that load delivers each message up to
+    that writing each broadcast at once would take (the share measured, times the broadcasts per
+    write) falls below a quarter of ``busy``. A server under that load delivers each message up to
     ``interval`` later, for a fraction of the system calls; below it nothing changes. ``interval``
     0 turns it off."""
 
@@ -685,6 +686,7 @@ class Outbox:
         self.interval = 0.0  # in force now: max_interval under load, else 0
         self.written_at = float("-inf")  # clock() at the last write while coalescing
         self.window_start, self.spent = clock(), 0.0
+        self.passes = self.carried = 0  # in this window: write passes, and the broadcasts they wrote
 
     def first_of_turn(self) -> bool:
         """True for a broadcast to write now (it schedules the end of the turn); False: it waits here."""
@@ -706,13 +708,15 @@ class Outbox:
         self.written_at = self.clock()
         self.flush()
 
-    def account(self, started: float) -> None:
-        """A pass writing broadcasts, begun at ``started`` (``clock()``), is over: count its time, and
-        at the end of a window start or stop coalescing."""
+    def account(self, started: float, broadcasts: int = 1) -> None:
+        """A pass writing ``broadcasts`` broadcasts, begun at ``started`` (``clock()``), is over: count its
+        time, and at the end of a window start or stop coalescing."""
         if not self.max_interval:
             return
         now = self.clock()
         self.spent += now - started
+        self.passes += 1
+        self.carried += broadcasts
         elapsed = now - self.window_start
         if elapsed >= self.WINDOW:
             # The share of the time the process had a CPU when it wanted one: a process on cores it
@@ -721,6 +725,12 @@ class Outbox:
             # generator on two cores: 30-37 %, docs/benchmarks.md), and never coalesced.
             waited, self.window_waited = self.window_waited, self.waited()
             load = min(1.0, self.spent / max(elapsed - (self.window_waited - waited), elapsed / 10))
+            if self.interval:
+                # Coalescing, a pass writes several broadcasts for about the cost of one (a send per
+                # member): the load they would make written at once is this one times broadcasts per
+                # pass. Measured as it is, a saturated pair stopped coalescing every few seconds and
+                # spent the next second writing each broadcast at once (docs/benchmarks.md).
+                load = min(1.0, load * self.carried / max(self.passes, 1))
             if load >= self.busy and not self.interval:
                 self.interval = self.max_interval
                 log.warning(
@@ -731,7 +741,7 @@ class Outbox:
             elif load < self.busy / 4 and self.interval:
                 self.interval = 0.0
                 log.info("Broadcasts written at once again: %.0f%% of the time spent writing them", load * 100)
-            self.window_start, self.spent = now, 0.0
+            self.window_start, self.spent, self.passes, self.carried = now, 0.0, 0, 0
 
     def catch_up(self, sock: LeanSocket, ws) -> None:
         """``sock`` is sent something else: the broadcasts waiting for it go first. Their frames start
@@ -796,7 +806,7 @@ class Outbox:
                 if logged:
                     for i in indices:
                         log_send(eio, sid, broadcasts[i].pkt)
-        self.account(started)
+        self.account(started, len(broadcasts))
         for sid, indices in others:
             for i in indices:
                 eio.send_packet(sid, broadcasts[i].pkt)

@@ -431,6 +431,39 @@ def test_coalescing_stops_when_writing_broadcasts_takes_a_quarter_of_the_busy_sh
     assert fd.wire == b'\x81\x0742["a"]\x81\x0742["b"]'  # each at once
 
 
+def test_coalescing_goes_on_while_each_write_carries_several_broadcasts():
+    """Coalescing makes the share it measures small: ten broadcasts per write cost about one write. The
+    share that decides whether to stop is the one writing each at once would take."""
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    outbox = eio.plataforma_outbox
+    _load(outbox, clock, 0.9)
+    assert outbox.interval == 0.05
+    for _ in range(3):  # 10 % of the time writing, ten broadcasts a write: 100 % written at once
+        clock.now += outbox.WINDOW * 0.9 + 1e-6
+        for _ in range(10):
+            started = clock.now
+            clock.now += outbox.WINDOW * 0.01
+            outbox.account(started, broadcasts=10)
+        assert outbox.interval == 0.05
+    _load(outbox, clock, 0.1)  # one broadcast a write (the room went quiet): 10 %
+    assert outbox.interval == 0
+
+
+def test_a_flush_counts_the_broadcasts_it_wrote():
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    outbox = eio.plataforma_outbox
+    _load(outbox, clock, 0.6)
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))  # at once: a pass of one
+    eio.turn()
+    clock.now += 0.01
+    for text in ("b", "c", "d"):
+        eventlet_websocket.write_many(server, ["s0"], _packet(f'2["{text}"]'))
+    eio.run_tasks()  # the flush: one pass of three
+    assert (outbox.passes, outbox.carried) == (2, 4)
+
+
 def test_without_an_interval_broadcasts_are_never_coalesced():
     fd = FakeFd()
     server, eio, clock = _coalescing_members(fd, interval=0)
