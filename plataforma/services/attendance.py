@@ -80,8 +80,8 @@ def _attendance_row(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> E
     if row is not None:
         return row
     # Another tab may create it at the same moment: the insert then waits for that transaction and
-    # inserts nothing, and the row is read again. (A savepoint around a plain insert took two round
-    # trips more: SAVEPOINT and RELEASE; profiled in docs/benchmarks.md.)
+    # inserts nothing, and the row is read again (a savepoint around a plain insert took two more
+    # round trips, SAVEPOINT and RELEASE, and a subtransaction).
     insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(EventUser)
     statement = (
         insert.values(event_id=event_id, user_id=user_id, joined_at=now, watch_time=0, engagement_score=0)
