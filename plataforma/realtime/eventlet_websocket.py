@@ -740,7 +740,7 @@ class Outbox:
                 )
             elif load < self.busy / 4 and self.interval:
                 self.interval = 0.0
-                log.info("Broadcasts written at once again: %.0f%% of the time spent writing them", load * 100)
+                log.info("Broadcasts written at once again: that would take %.0f%% of the time", load * 100)
             self.window_start, self.spent, self.passes, self.carried = now, 0.0, 0, 0
 
     def catch_up(self, sock: LeanSocket, ws) -> None:
