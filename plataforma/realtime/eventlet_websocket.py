@@ -730,7 +730,7 @@ class Outbox:
                 # member): the load they would make written at once is this one times broadcasts per
                 # pass. Measured as it is, a saturated pair stopped coalescing every few seconds and
                 # spent the next second writing each broadcast at once (docs/benchmarks.md).
-                load = min(1.0, load * self.carried / max(self.passes, 1))
+                load = min(1.0, load * self.carried / self.passes)  # this pass counted: passes >= 1
             if load >= self.busy and not self.interval:
                 self.interval = self.max_interval
                 log.warning(

@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from plataforma.extensions import db
 from plataforma.models import (
@@ -27,6 +26,7 @@ from plataforma.models import (
     SurveyResponse,
     utcnow,
 )
+from plataforma.services.sql import insert_on_conflict
 from plataforma.values import as_utc
 
 # Engagement score weights (documented in the README, "Attendance and the engagement score").
@@ -82,9 +82,9 @@ def _attendance_row(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> E
     # Another tab may create it at the same moment: the insert then waits for that transaction and
     # inserts nothing, and the row is read again (a savepoint around a plain insert took two more
     # round trips, SAVEPOINT and RELEASE, and a subtransaction).
-    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(EventUser)
     statement = (
-        insert.values(event_id=event_id, user_id=user_id, joined_at=now, watch_time=0, engagement_score=0)
+        insert_on_conflict(EventUser, db.session.get_bind().dialect.name)
+        .values(event_id=event_id, user_id=user_id, joined_at=now, watch_time=0, engagement_score=0)
         .on_conflict_do_nothing(index_elements=[EventUser.event_id, EventUser.user_id])
         .returning(EventUser)
     )

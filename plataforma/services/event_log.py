@@ -20,10 +20,10 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from plataforma.extensions import db
 from plataforma.models import SessionEvent, SessionEventCounter, utcnow
+from plataforma.services.sql import insert_on_conflict
 
 # What a join may replay; beyond it the client is told to resync.
 MAX_MISSED = 1000
@@ -35,7 +35,7 @@ _EVENT_INSERT = sa.insert(SessionEvent.__table__)
 
 
 def _insert(dialect: str):
-    return (postgresql if dialect == "postgresql" else sqlite).insert(_COUNTERS)
+    return insert_on_conflict(_COUNTERS, dialect)
 
 
 def _upsert(statement):

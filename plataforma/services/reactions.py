@@ -27,14 +27,13 @@ from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from plataforma.errors import NotFound
 from plataforma.extensions import db, socketio
 from plataforma.models import Profile, ReactionTotal
 from plataforma.models.commerce import REACTION_TYPES
 from plataforma.services import bans, events, flood, parse_uuid
+from plataforma.services.sql import insert_on_conflict
 from plataforma.services.visibility import visible_session, visible_session_ids
 
 log = logging.getLogger(__name__)
@@ -159,8 +158,7 @@ def broadcast_batches(agg: Aggregator) -> int:
 
 
 def _upsert(dialect: str):
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ReactionTotal)
+    statement = insert_on_conflict(ReactionTotal, dialect)
     return statement.on_conflict_do_update(
         index_elements=[ReactionTotal.session_id, ReactionTotal.type],
         set_={"count": ReactionTotal.count + statement.excluded["count"]},
