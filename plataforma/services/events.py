@@ -73,7 +73,7 @@ def new_message(session_id, message: dict) -> None:
 
 def new_messages(session_id, messages: list[dict]) -> None:
     """``new_message`` for several messages of one session, in order (a batch of the socket path):
-    numbered and stored in two statements however many."""
+    numbered and stored in one statement on PostgreSQL (two elsewhere) however many."""
     seqs = event_log.record_series(session_id, "new_message", messages)
     pending = db.session.info.setdefault(_KEY, [])
     meta = {"sessionId": str(session_id)}
