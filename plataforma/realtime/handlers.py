@@ -14,7 +14,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from plataforma.errors import AppError, Unauthorized, remove_session, rollback
+from plataforma.errors import Unauthorized, remove_session, rollback
 from plataforma.extensions import db, socketio
 from plataforma.realtime import housekeeping, limits, viewers
 from plataforma.realtime.batches import Batcher, Post
@@ -192,8 +192,7 @@ def _store_messages(batch: list[Post]) -> None:
     try:
         # Each actor was attached to its own event's session: a copy in this one (no query).
         posts = [(db.session.merge(post.actor, load=False), post.session_id, post.text) for post in batch]
-        results = chat.post_messages(posts)
-        outcomes = [found if isinstance(found, AppError) else chat.message_payload(found) for found in results]
+        outcomes = chat.post_messages(posts)  # each message's JSON (the ack's data) or its error
         commit()
     except Exception as exc:
         rollback()

@@ -99,13 +99,14 @@ def post_message(actor: Profile, session_id, text: str) -> Message:
     return message
 
 
-def post_messages(posts: list[tuple[Profile, str, str]]) -> list[Message | AppError]:
+def post_messages(posts: list[tuple[Profile, str, str]]) -> list[dict | AppError]:
     """Several messages ``(actor, session_id, text)`` in the current transaction, in order, each checked
     as :func:`post_message` checks one: a message refused gets its AppError in its place and changes
-    nothing, the others are stored. The socket path stores the messages that arrive together this way:
-    a session's settings and the webhooks are read once, and the messages are inserted, numbered and
-    logged in a few statements however many. Any other error raises: the transaction is then the
-    caller's to roll back, for every message."""
+    nothing, the others are stored and get their Message JSON (:func:`message_payload`, made once for
+    the room, the event log, the webhooks and the ack). The socket path stores the messages that arrive
+    together this way: a session's settings and the webhooks are read once, and the messages are
+    inserted, numbered and logged in a few statements however many. Any other error raises: the
+    transaction is then the caller's to roll back, for every message."""
     sessions: dict = {}
     results: list = []
     for actor, session_id, text in posts:
@@ -121,9 +122,7 @@ def post_messages(posts: list[tuple[Profile, str, str]]) -> list[Message | AppEr
     accepted = [result for result in results if not isinstance(result, AppError)]
     if not accepted:
         return results
-    stored = iter(_stored(accepted))
-    results = [result if isinstance(result, AppError) else next(stored) for result in results]
-    messages = [result for result in results if isinstance(result, Message)]
+    messages = _stored(accepted)
     payloads = [message_payload(message) for message in messages]
     by_session: dict = {}
     for message, payload in zip(messages, payloads, strict=True):
@@ -133,7 +132,8 @@ def post_messages(posts: list[tuple[Profile, str, str]]) -> list[Message | AppEr
     hooks = webhooks.subscribed("message.created")
     for payload in payloads:
         webhooks.enqueue("message.created", payload, hooks)
-    return results
+    stored = iter(payloads)
+    return [result if isinstance(result, AppError) else next(stored) for result in results]
 
 
 def _visible_or_none(actor: Profile, session_id):
