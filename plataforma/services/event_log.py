@@ -54,6 +54,13 @@ def _next_seq_statement(dialect: str):
     return _upsert(_insert(dialect).values(session_id=sa.bindparam("session_id"), last_seq=1))
 
 
+def _insert_numbered(numbered: sa.Select):
+    """The events' INSERT from ``numbered`` (rows of session_id, seq, event, data, created_at), returning their seqs."""
+    events = SessionEvent.__table__
+    columns = ["session_id", "seq", "event", "data", "created_at"]
+    return sa.insert(events).from_select(columns, numbered).returning(events.c.seq)
+
+
 @functools.cache
 def _numbered_insert_statement():
     """PostgreSQL, one session, a payload known beforehand (a chat message): the counter's upsert as a
@@ -67,8 +74,7 @@ def _numbered_insert_statement():
         counter.c.last_seq,
         *(sa.bindparam(name, type_=events.c[name].type) for name in ("event", "data", "created_at")),
     )
-    columns = ["session_id", "seq", "event", "data", "created_at"]
-    return sa.insert(events).from_select(columns, numbered).returning(events.c.seq)
+    return _insert_numbered(numbered)
 
 
 @functools.cache
@@ -101,8 +107,7 @@ def _numbered_series_statement():
         payloads.c.value,
         sa.bindparam("created_at", type_=events.c.created_at.type),
     ).select_from(counter.join(payloads, sa.true()))
-    columns = ["session_id", "seq", "event", "data", "created_at"]
-    return sa.insert(events).from_select(columns, numbered).returning(events.c.seq)
+    return _insert_numbered(numbered)
 
 
 def record_series(session_id: uuid.UUID, event: str, payloads: list) -> list[int]:
