@@ -670,20 +670,25 @@ class Outbox:
     interval, with every broadcast made meanwhile, and they go out in one ``send`` per member:
     under steady load, one write per member per interval. It writes at once again when the share
     that writing each broadcast at once would take (the share measured, times the broadcasts per
-    write) falls below a quarter of ``busy``. A server under that load delivers each message up to
-    ``interval`` later, for a fraction of the system calls; below it nothing changes. ``interval``
-    0 turns it off."""
+    write) falls below a quarter of ``busy``. While writing each broadcast at once would take all of
+    the time (the process is saturated: its latency is queueing, seconds), the interval doubles, and
+    each member's client reads twice the frames per wake-up too (at the Node peer's saturation, the
+    load generator then delivered more of our broadcasts than of the peer's, docs/benchmarks.md); it
+    is back to ``interval`` when that share falls below the whole. A server under that load
+    delivers each message up to ``interval`` later (twice that when saturated), for a fraction of
+    the system calls; below it nothing changes. ``interval`` 0 turns it off."""
 
+    SATURATED = 1.0  # the share writing each broadcast at once would take, from which the interval doubles
     WINDOW = 1.0  # seconds of wall time per load measurement
 
     def __init__(self, eio, interval: float = 0.0, busy: float = 0.5, clock=time.monotonic, waited=None):
-        self.eio, self.max_interval, self.busy, self.clock = eio, interval, busy, clock
+        self.eio, self.base_interval, self.busy, self.clock = eio, interval, busy, clock
         self.waited = waited or cpu_wait
         self.window_waited = self.waited()
         self.broadcasts: list[Waiting] = []
         self.taken: dict[str, LeanSocket] = {}  # sockets sent something else meanwhile (catch_up)
         self.scheduled = False
-        self.interval = 0.0  # in force now: max_interval under load, else 0
+        self.interval = 0.0  # in force now: base_interval under load (twice it saturated), else 0
         self.written_at = float("-inf")  # clock() at the last write while coalescing
         self.window_start, self.spent = clock(), 0.0
         self.passes = self.carried = 0  # in this window: write passes, and the broadcasts they wrote
@@ -711,7 +716,7 @@ class Outbox:
     def account(self, started: float, broadcasts: int = 1) -> None:
         """A pass writing ``broadcasts`` broadcasts, begun at ``started`` (``clock()``), is over: count its
         time, and at the end of a window start or stop coalescing."""
-        if not self.max_interval:
+        if not self.base_interval:
             return
         now = self.clock()
         self.spent += now - started
@@ -725,22 +730,32 @@ class Outbox:
             # generator on two cores: 30-37 %, docs/benchmarks.md), and never coalesced.
             waited, self.window_waited = self.window_waited, self.waited()
             load = min(1.0, self.spent / max(elapsed - (self.window_waited - waited), elapsed / 10))
-            if self.interval:
+            if not self.interval:
+                if load >= self.busy:
+                    self.interval = self.base_interval
+                    log.warning(
+                        "Broadcasts coalesced (every %g ms): %.0f%% of the time spent writing them",
+                        self.interval * 1000,
+                        load * 100,
+                    )
+            else:
                 # Coalescing, a pass writes several broadcasts for about the cost of one (a send per
                 # member): the load they would make written at once is this one times broadcasts per
                 # pass. Measured as it is, a saturated pair stopped coalescing every few seconds and
                 # spent the next second writing each broadcast at once (docs/benchmarks.md).
-                load = min(1.0, load * self.carried / self.passes)  # this pass counted: passes >= 1
-            if load >= self.busy and not self.interval:
-                self.interval = self.max_interval
-                log.warning(
-                    "Broadcasts coalesced (every %g ms): %.0f%% of the time spent writing them",
-                    self.interval * 1000,
-                    load * 100,
-                )
-            elif load < self.busy / 4 and self.interval:
-                self.interval = 0.0
-                log.info("Broadcasts written at once again: that would take %.0f%% of the time", load * 100)
+                load *= self.carried / self.passes  # this pass counted: passes >= 1
+                if load < self.busy / 4:
+                    self.interval = 0.0
+                    log.info("Broadcasts written at once again: that would take %.0f%% of the time", load * 100)
+                else:
+                    interval = self.base_interval * (2 if load >= self.SATURATED else 1)
+                    if interval != self.interval:
+                        log.info(
+                            "Broadcasts coalesced every %g ms: writing each at once would take %.0f%% of the time",
+                            interval * 1000,
+                            load * 100,
+                        )
+                    self.interval = interval
             self.window_start, self.spent, self.passes, self.carried = now, 0.0, 0, 0
 
     def catch_up(self, sock: LeanSocket, ws) -> None:

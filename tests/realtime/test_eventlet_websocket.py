@@ -439,14 +439,47 @@ def test_coalescing_goes_on_while_each_write_carries_several_broadcasts():
     outbox = eio.plataforma_outbox
     _load(outbox, clock, 0.9)
     assert outbox.interval == 0.05
-    for _ in range(3):  # 10 % of the time writing, ten broadcasts a write: 100 % written at once
-        clock.now += outbox.WINDOW * 0.9 + 1e-6
-        for _ in range(10):
-            started = clock.now
-            clock.now += outbox.WINDOW * 0.01
-            outbox.account(started, broadcasts=10)
+    for _ in range(3):  # 10 % of the time writing, eight broadcasts a write: 80 % written at once
+        _passes(outbox, clock, 10, 0.01, broadcasts=8)
         assert outbox.interval == 0.05
     _load(outbox, clock, 0.1)  # one broadcast a write (the room went quiet): 10 %
+    assert outbox.interval == 0
+
+
+def _passes(outbox, clock, passes: int, share: float, broadcasts: int) -> None:
+    """A measurement window of ``passes`` write passes, each ``share`` of the window long and carrying
+    ``broadcasts`` broadcasts, after a pause (together a hair longer than the window)."""
+    clock.now += outbox.WINDOW * (1 - passes * share) + 1e-6
+    for _ in range(passes):
+        started = clock.now
+        clock.now += outbox.WINDOW * share
+        outbox.account(started, broadcasts=broadcasts)
+
+
+def test_a_saturated_process_coalesces_over_twice_the_interval_and_back():
+    """While writing each broadcast at once would take all of the time, the interval doubles: each
+    member's client gets twice the frames per read, for the same latency a saturated process has
+    anyway (its queue). Back to the interval below that, and off below a quarter of ``busy``."""
+    fd = FakeFd()
+    server, eio, clock = _coalescing_members(fd)
+    sends = _recording(fd)
+    outbox = eio.plataforma_outbox
+    _load(outbox, clock, 0.9)
+    assert outbox.interval == 0.05  # switched on: the interval first
+    _passes(outbox, clock, 10, 0.02, broadcasts=8)  # 20 % writing, eight a write: 160 % at once
+    assert outbox.interval == 0.1
+    _passes(outbox, clock, 10, 0.02, broadcasts=4)  # 80 %: the interval again
+    assert outbox.interval == 0.05
+    _passes(outbox, clock, 10, 0.02, broadcasts=8)
+    assert outbox.interval == 0.1
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["a"]'))  # none for a while: at once
+    eio.turn()
+    clock.now += 0.03
+    eventlet_websocket.write_many(server, ["s0"], _packet('2["b"]'))  # waits for the rest of 100 ms
+    eio.run_tasks()
+    assert eio.slept == pytest.approx(0.07)
+    assert sends == [b'\x81\x0742["a"]', b'\x81\x0742["b"]']
+    _passes(outbox, clock, 10, 0.01, broadcasts=1)  # 1 %: at once again
     assert outbox.interval == 0
 
 
