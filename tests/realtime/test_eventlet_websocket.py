@@ -459,7 +459,7 @@ def _passes(outbox, clock, passes: int, share: float, broadcasts: int) -> None:
 def test_a_saturated_process_coalesces_over_twice_the_interval_and_back():
     """While writing each broadcast at once would take all of the time, the interval doubles: each
     member's client gets twice the frames per read, for the same latency a saturated process has
-    anyway (its queue). Back to the interval below that, and off below a quarter of ``busy``."""
+    anyway (its queue). Back to the interval below ``busy``, and off below a quarter of it."""
     fd = FakeFd()
     server, eio, clock = _coalescing_members(fd)
     sends = _recording(fd)
@@ -468,7 +468,11 @@ def test_a_saturated_process_coalesces_over_twice_the_interval_and_back():
     assert outbox.interval == 0.05  # switched on: the interval first
     _passes(outbox, clock, 10, 0.02, broadcasts=8)  # 20 % writing, eight a write: 160 % at once
     assert outbox.interval == 0.1
-    _passes(outbox, clock, 10, 0.02, broadcasts=4)  # 80 %: the interval again
+    _passes(outbox, clock, 10, 0.02, broadcasts=4)  # 80 %: still saturated (a dip)
+    assert outbox.interval == 0.1
+    _passes(outbox, clock, 10, 0.02, broadcasts=2)  # 40 %, below busy: the interval again
+    assert outbox.interval == 0.05
+    _passes(outbox, clock, 10, 0.02, broadcasts=4)  # 80 %: not saturated
     assert outbox.interval == 0.05
     _passes(outbox, clock, 10, 0.02, broadcasts=8)
     assert outbox.interval == 0.1
