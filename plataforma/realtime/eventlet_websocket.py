@@ -671,10 +671,10 @@ class Outbox:
     under steady load, one write per member per interval. It writes at once again when the share
     that writing each broadcast at once would take (the share measured, times the broadcasts per
     write) falls below a quarter of ``busy``. While writing each broadcast at once would take all of
-    the time (the process is saturated: its latency is queueing, seconds), the interval doubles, and
-    each member's client reads twice the frames per wake-up too (at the Node peer's saturation, the
-    load generator then delivered more of our broadcasts than of the peer's, docs/benchmarks.md); it
-    is back to ``interval`` when that share falls below ``busy``. A server under that load
+    the time (a load the process could not carry without coalescing), the interval doubles: a member
+    gets twice the frames per write, and its client reads them in one wake-up (at the Node peer's
+    saturation, our CPU and the load generator's per delivery both fell, docs/benchmarks.md). It is
+    back to ``interval`` when that share falls below ``busy``. A server under that load
     delivers each message up to ``interval`` later (twice that when saturated), for a fraction of
     the system calls; below it nothing changes. ``interval`` 0 turns it off."""
 
