@@ -458,8 +458,8 @@ def _passes(outbox, clock, passes: int, share: float, broadcasts: int) -> None:
 
 def test_a_saturated_process_coalesces_over_twice_the_interval_and_back():
     """While writing each broadcast at once would take all of the time, the interval doubles: each
-    member's client gets twice the frames per read, for the same latency a saturated process has
-    anyway (its queue). Back to the interval below ``busy``, and off below a quarter of it."""
+    member's client gets twice the frames per read. It holds through a dip down to ``busy``, is back
+    to the interval below it, and off below a quarter of it."""
     fd = FakeFd()
     server, eio, clock = _coalescing_members(fd)
     sends = _recording(fd)
