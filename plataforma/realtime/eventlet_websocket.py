@@ -730,36 +730,44 @@ class Outbox:
             # generator on two cores: 30-37 %, docs/benchmarks.md), and never coalesced.
             waited, self.window_waited = self.window_waited, self.waited()
             load = min(1.0, self.spent / max(elapsed - (self.window_waited - waited), elapsed / 10))
-            if not self.interval:
-                if load >= self.busy:
-                    self.interval = self.base_interval
-                    log.warning(
-                        "Broadcasts coalesced (every %g ms): %.0f%% of the time spent writing them",
-                        self.interval * 1000,
-                        load * 100,
-                    )
-            else:
+            if self.interval:
                 # Coalescing, a pass writes several broadcasts for about the cost of one (a send per
                 # member): the load they would make written at once is this one times broadcasts per
                 # pass. Measured as it is, a saturated pair stopped coalescing every few seconds and
                 # spent the next second writing each broadcast at once (docs/benchmarks.md).
                 load *= self.carried / self.passes  # this pass counted: passes >= 1
-                if load < self.busy / 4:
-                    self.interval = 0.0
-                    log.info("Broadcasts written at once again: that would take %.0f%% of the time", load * 100)
-                else:
-                    # Doubled from the whole, kept down to ``busy``: a saturated pair's windows dipped to
-                    # 54-96 % for a second every few (bursts from a load generator falling behind).
-                    saturated = load >= (self.busy if self.interval > self.base_interval else self.SATURATED)
-                    interval = self.base_interval * (2 if saturated else 1)
-                    if interval != self.interval:
-                        log.info(
-                            "Broadcasts coalesced every %g ms: writing each at once would take %.0f%% of the time",
-                            interval * 1000,
-                            load * 100,
-                        )
-                    self.interval = interval
+            self._switch(self._interval_for(load), load)
             self.window_start, self.spent, self.passes, self.carried = now, 0.0, 0, 0
+
+    def _interval_for(self, load: float) -> float:
+        """The interval for the next window, from this one's ``load`` (while coalescing: what writing each
+        broadcast at once would take)."""
+        if not self.interval:
+            return self.base_interval if load >= self.busy else 0.0
+        if load < self.busy / 4:
+            return 0.0
+        # Doubled from the whole, kept down to ``busy``: a saturated pair's windows dipped to 54-96 %
+        # for a second every few (bursts from a load generator falling behind).
+        doubled = self.interval > self.base_interval
+        return self.base_interval * (2 if load >= (self.busy if doubled else self.SATURATED) else 1)
+
+    def _switch(self, interval: float, load: float) -> None:
+        """Put ``interval`` in force; a change is logged (a warning when coalescing starts)."""
+        if interval == self.interval:
+            return
+        if not self.interval:
+            log.warning(
+                "Broadcasts coalesced (every %g ms): %.0f%% of the time spent writing them", interval * 1000, load * 100
+            )
+        elif not interval:
+            log.info("Broadcasts written at once again: that would take %.0f%% of the time", load * 100)
+        else:
+            log.info(
+                "Broadcasts coalesced every %g ms: writing each at once would take %.0f%% of the time",
+                interval * 1000,
+                load * 100,
+            )
+        self.interval = interval
 
     def catch_up(self, sock: LeanSocket, ws) -> None:
         """``sock`` is sent something else: the broadcasts waiting for it go first. Their frames start
