@@ -172,6 +172,43 @@ def test_left_at_waits_for_the_last_open_visit_at_the_event(in_app, attendee, co
     assert row.watch_time == 30 * 60
 
 
+def test_joining_again_reopens_the_row_this_transaction_had_read(in_app, attendee, content):
+    """The row is reopened by one statement in the database; a copy this transaction had loaded (the
+    visit before it was closed here) must not keep the old left_at."""
+    event_id = content.event()
+    session = _session(content.session(event_id))
+    user = uuid.UUID(attendee.id)
+    first = attendance.start_visit(user, session, at=at(0))
+    closed = attendance.end_visit(first.id, at=at(10))  # loads the row and closes it
+    assert closed.left_at is not None
+
+    attendance.start_visit(user, session, at=at(20))
+
+    assert _row(uuid.UUID(event_id), attendee.id) is closed  # the same object, brought up to date
+    assert closed.left_at is None and closed.watch_time == 600
+    commit()
+    db.session.expire_all()
+    assert _row(uuid.UUID(event_id), attendee.id).left_at is None
+
+
+def test_a_join_while_the_row_is_open_leaves_it_unwritten(in_app, attendee, content):
+    """A second tab's join finds the row open: nothing to reopen, so the row is not written again."""
+    event_id = content.event()
+    session = _session(content.session(event_id))
+    user = uuid.UUID(attendee.id)
+    attendance.start_visit(user, session, at=at(0))
+    commit()
+    before = _row(uuid.UUID(event_id), attendee.id).updated_at
+
+    attendance.start_visit(user, session, at=at(5))
+    commit()
+    db.session.expire_all()
+
+    row = _row(uuid.UUID(event_id), attendee.id)
+    assert row.left_at is None and row.updated_at == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionView)) == 2
+
+
 def test_two_tabs_joining_at_the_same_moment_share_one_attendance_row(app, attendee, content, is_postgres):
     """The second tab's insert waits for the first tab's transaction, inserts nothing, and reads the row
     the first one committed: both visits open, one row, neither join fails."""

@@ -133,3 +133,5 @@ def test_connecting_and_joining_read_the_user_and_the_session_once(app, sio, att
     assert len(profiles) == 1, profiles
     assert sessions == [], sessions  # only the visibility query, which joins the event
     assert visits == [], visits
+    attendance = [s for s in queries.statements if "event_users" in s]
+    assert len(attendance) == 1 and "ON CONFLICT" in attendance[0], attendance  # opened in one statement
