@@ -7,6 +7,7 @@ visit and recomputes the row's watch time and engagement score.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -120,31 +121,24 @@ def _mark_present(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> Non
     """The user's attendance row at the event, created or reopened (``left_at`` cleared) in one statement.
     Another tab creating it at the same moment makes this one wait for that transaction and then
     reopen the row it inserted; a row already open is left as it is (no write)."""
-    table = EventUser.__table__
-    statement = (
-        insert_on_conflict(table, db.session.get_bind().dialect.name)
-        .values(
-            id=uuid.uuid4(),
-            event_id=event_id,
-            user_id=user_id,
-            joined_at=now,
-            left_at=None,
-            watch_time=0,
-            engagement_score=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(table.c.id)
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.event_id, table.c.user_id],
-        set_={"left_at": None, "updated_at": now},
-        where=table.c.left_at.is_not(None),
-    )
-    changed = db.session.execute(statement).scalar()
+    row = {"id": uuid.uuid4(), "event_id": event_id, "user_id": user_id, "joined_at": now, "left_at": None}
+    row |= {"watch_time": 0, "engagement_score": 0, "created_at": now, "updated_at": now}
+    changed = db.session.execute(_reopening(db.session.get_bind().dialect.name), row).scalar()
     loaded = changed and db.session.identity_map.get(identity_key(EventUser, changed))
     if loaded:  # this transaction had read the row: its left_at and updated_at are stale now
         db.session.expire(loaded, ["left_at", "updated_at"])
+
+
+@functools.cache
+def _reopening(dialect: str):
+    """:func:`_mark_present`'s statement for ``dialect``, built once (building it took a fifth of its CPU)."""
+    table = EventUser.__table__
+    insert = insert_on_conflict(table, dialect)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.event_id, table.c.user_id],
+        set_={"left_at": None, "updated_at": insert.excluded.updated_at},
+        where=table.c.left_at.is_not(None),
+    ).returning(table.c.id)
 
 
 def close_visit(view_id, *, at: datetime | None = None) -> bool:
