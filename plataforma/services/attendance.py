@@ -101,9 +101,9 @@ def start_visit(viewer_id, session: EventSession, *, guest: bool = False, at: da
     """Open a visit of ``session`` and mark the user present at its event. A guest's visit (SPEC §12)
     is anonymous: no user, the guest's id, and no attendance row (there is no profile to count).
 
-    Two Core statements, no ORM unit of work: a thousand clients arriving at once spent a fifth of
-    their CPU on the ORM's side of the visit's insert (its autoflush) and of the attendance row's
-    read and insert (docs/benchmarks.md). The visit is then attached to the session as the stored
+    Two Core statements, no ORM unit of work: with a thousand clients arriving at once the visit took
+    over a quarter of the CPU, mostly the ORM's side of the visit's insert (its autoflush) and of the
+    attendance row's read and insert (docs/benchmarks.md). The visit is then attached to the session as the stored
     row it is, so that later code in the transaction finds it without a query."""
     now = at or utcnow()
     user_id, guest_id = (None, viewer_id) if guest else (viewer_id, None)
@@ -131,7 +131,7 @@ def _mark_present(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> Non
 
 @functools.cache
 def _reopening(dialect: str):
-    """:func:`_mark_present`'s statement for ``dialect``, built once (building it took a fifth of its CPU)."""
+    """:func:`_mark_present`'s statement for ``dialect``, built once (building it took a third of its CPU)."""
     table = EventUser.__table__
     insert = insert_on_conflict(table, dialect)
     return insert.on_conflict_do_update(

@@ -210,8 +210,8 @@ def test_a_join_while_the_row_is_open_leaves_it_unwritten(in_app, attendee, cont
 
 
 def test_two_tabs_joining_at_the_same_moment_share_one_attendance_row(app, attendee, content, is_postgres):
-    """The second tab's insert waits for the first tab's transaction, inserts nothing, and reads the row
-    the first one committed: both visits open, one row, neither join fails."""
+    """The second tab's upsert waits for the first tab's transaction, then inserts nothing and finds the
+    row the first one committed already open: both visits open, one row, neither join fails."""
     if not is_postgres:
         pytest.skip("needs PostgreSQL: SQLite serialises all writers, so no two joins overlap")
     event_id = content.event()
