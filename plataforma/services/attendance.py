@@ -103,8 +103,8 @@ def start_visit(viewer_id, session: EventSession, *, guest: bool = False, at: da
 
     Two Core statements, no ORM unit of work: with a thousand clients arriving at once the visit took
     over a quarter of the CPU, mostly the ORM's side of the visit's insert (its autoflush) and of the
-    attendance row's read and insert (docs/benchmarks.md). The visit is then attached to the session as the stored
-    row it is, so that later code in the transaction finds it without a query."""
+    attendance row's read and insert (docs/benchmarks.md). The visit is then attached to the session
+    as the stored row it is, so that later code in the transaction finds it without a query."""
     now = at or utcnow()
     user_id, guest_id = (None, viewer_id) if guest else (viewer_id, None)
     values = {"id": uuid.uuid4(), "session_id": session.id, "user_id": user_id, "guest_id": guest_id, "joined_at": now}
@@ -121,8 +121,17 @@ def _mark_present(event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> Non
     """The user's attendance row at the event, created or reopened (``left_at`` cleared) in one statement.
     Another tab creating it at the same moment makes this one wait for that transaction and then
     reopen the row it inserted; a row already open is left as it is (no write)."""
-    row = {"id": uuid.uuid4(), "event_id": event_id, "user_id": user_id, "joined_at": now, "left_at": None}
-    row |= {"watch_time": 0, "engagement_score": 0, "created_at": now, "updated_at": now}
+    row = {
+        "id": uuid.uuid4(),
+        "event_id": event_id,
+        "user_id": user_id,
+        "joined_at": now,
+        "left_at": None,
+        "watch_time": 0,
+        "engagement_score": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
     changed = db.session.execute(_reopening(db.session.get_bind().dialect.name), row).scalar()
     loaded = changed and db.session.identity_map.get(identity_key(EventUser, changed))
     if loaded:  # this transaction had read the row: its left_at and updated_at are stale now
