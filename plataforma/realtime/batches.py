@@ -12,6 +12,12 @@ event loop (:func:`gather`): the messages read in the same turn (a busy hub read
 turn) join its batch instead of waiting for it: a saturated server ran almost a third fewer
 transactions (docs/realtime.md). No timer: an idle server adds no latency.
 
+One connection's messages join a batch too (:func:`pipelined`): its events are handled one at a time,
+in order (``packets``), but the handler of a ``send_message`` lets the next of that socket's events
+start as soon as its message is in the queue, so a burst from one socket (a client flushing what it
+buffered while offline, a generator falling behind) is stored in a few batches, in the order read,
+instead of one transaction per message.
+
 Each event's acknowledgement still comes after the commit that stored its message. A message that a
 check refuses (a ban, slow mode, flood control…) gets its own error and the others are stored; an
 error of the transaction itself (the database unreachable) answers every message of the batch with
@@ -30,6 +36,18 @@ from typing import Any
 
 BATCH_MAX = 32
 _LEAD = object()  # the outcome that hands a waiting message the next batch
+_queued = threading.local()  # ``event``: what :func:`pipelined` waits on in this (green) thread
+
+
+def pipelined(run: Callable[[], Any], queued: threading.Event) -> None:
+    """``run()`` in this (green) thread, with ``queued`` set as soon as a post it submits is in a
+    batcher's queue, or when ``run`` ends (it submitted nothing: refused first, or another event)."""
+    _queued.event = queued
+    try:
+        run()
+    finally:
+        _queued.event = None
+        queued.set()
 
 
 def gather() -> None:
@@ -66,6 +84,9 @@ class Batcher:
         with self._lock:
             self._queue.append(post)
             lead, self._busy = not self._busy, True
+        queued = getattr(_queued, "event", None)
+        if queued is not None:  # the connection's next event may start: it comes after this post
+            queued.set()
         if lead:  # nothing in flight: what arrives meanwhile joins this batch
             self._gather()
         else:

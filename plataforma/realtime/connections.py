@@ -54,6 +54,8 @@ class Connection:
     # and whether a green thread is handling them, one at a time (see ``packets``).
     inbox: deque | None = None
     handling: bool = False
+    # Its chat messages handed over for storing and not yet answered, oldest first (see ``packets``).
+    storing: list | None = None
 
     def queue_event(self, event) -> bool:
         """Queue an event read from the socket; True when the caller must start the handler."""

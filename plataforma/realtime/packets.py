@@ -14,20 +14,28 @@
   Each connection's events now wait in its ``inbox``, drained by one green thread, in order, as
   a Node server runs a socket's handlers; other connections and HTTP requests interleave with it,
   also while a burst is being read and refused (the receive loop yields between packets).
+  A chat message is the exception (``PIPELINED``): once its handler has put the message in the
+  queue of messages being stored (``batches``), the next event starts, so a socket's burst of chat
+  messages is stored in a few transactions, in the order read; any other event waits until the
+  messages before it have been answered.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from socketio import packet
 
 from plataforma.errors import RateLimited
+from plataforma.realtime.batches import pipelined
 from plataforma.realtime.limits import BudgetExhausted, check_event_budget
 
 log = logging.getLogger(__name__)
 
 MALFORMED = (ValueError, RecursionError)
+PIPELINED = frozenset({"send_message"})  # stored in batches: a socket's next event need not wait
+PIPELINE_DEPTH = 16  # a socket's chat messages in flight at most (half a batch: others' get room)
 
 
 def _refusal(code: str, message: str) -> dict:
@@ -85,7 +93,12 @@ def guard(server, app) -> None:
 
 
 def _drain(server, eio_sid, conn, dropping: set) -> None:
-    """Handle a connection's events one after another (python-socketio's ``_handle_event``, inline)."""
+    """Handle a connection's events one after another (python-socketio's ``_handle_event``, inline);
+    a chat message's handler runs on in a green thread of its own once its message is queued for
+    storing (``PIPELINED``): the next chat message may start then (up to ``PIPELINE_DEPTH`` of them in
+    flight), any other event waits until the messages before it are answered (``conn.storing``, kept
+    across drains: the next message of a steady sender often arrives while the previous one is being
+    stored)."""
     while (event := conn.next_event()) is not None:
         if eio_sid in dropping:
             continue
@@ -94,10 +107,35 @@ def _drain(server, eio_sid, conn, dropping: set) -> None:
         sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
         if sid is None or not server.manager.is_connected(sid, namespace):
             continue
-        try:
-            server._handle_event_internal(server, sid, eio_sid, data, namespace, pkt_id)
-        except Exception:  # a handler's own errors are answered by the guard; never lose the queue
-            log.exception("Socket.IO event %r failed", data[0] if data else None)
+        if data and data[0] in PIPELINED:
+            while (storing := conn.storing) is not None and len(storing) >= PIPELINE_DEPTH:
+                storing[0].wait()
+            queued, answered = threading.Event(), threading.Event()
+            with conn.lock:
+                conn.storing = [*(conn.storing or ()), answered]
+            server.start_background_task(_handle_pipelined, server, sid, eio_sid, event, conn, queued, answered)
+            queued.wait()
+            continue
+        while (storing := conn.storing) is not None:  # the messages before this event are answered first
+            storing[0].wait()
+        _handle(server, sid, eio_sid, event)
+
+
+def _handle(server, sid, eio_sid, event) -> None:
+    namespace, pkt_id, data = event
+    try:
+        server._handle_event_internal(server, sid, eio_sid, data, namespace or "/", pkt_id)
+    except Exception:  # a handler's own errors are answered by the guard; never lose the queue
+        log.exception("Socket.IO event %r failed", data[0] if data else None)
+
+
+def _handle_pipelined(server, sid, eio_sid, event, conn, queued: threading.Event, answered: threading.Event) -> None:
+    try:
+        pipelined(lambda: _handle(server, sid, eio_sid, event), queued)
+    finally:
+        with conn.lock:
+            conn.storing = [other for other in conn.storing if other is not answered] or None
+        answered.set()
 
 
 def _dispatch(dispatch, server, eio_sid, data):

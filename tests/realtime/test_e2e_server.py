@@ -263,3 +263,68 @@ def test_chat_messages_sent_together_are_stored_together_each_answered_as_if_alo
         timeout=WAIT,
     ).json()
     assert [message["text"] for message in history] == [text for text, _ in received]
+
+
+def test_one_sockets_burst_of_messages_is_stored_together_in_the_order_sent(
+    server, e2e_users, e2e_content, e2e_clients
+):
+    """A socket's events are handled in order, one at a time, but a chat message lets the next one
+    start once it is queued for storing: the messages one socket sends while a batch is stored go into
+    the next batch together, stored and numbered in the order sent, each checked as if alone (the
+    sixth is past the flood limit, 5 per 5 s: refused, nothing stored); an event that is not a chat
+    message is answered only after the messages sent before it."""
+    session_id = e2e_content.session()
+    user = e2e_users()
+    sender = e2e_clients(server.url, user.token)
+    watcher = e2e_clients(server.url, e2e_users().token)  # another socket: the sender's own events queue
+    assert sender.call("join_session", {"sessionId": session_id})["ok"]
+    received: list[tuple[str, int]] = []
+    sender.sio.on("new_message", lambda message, meta: received.append((message["text"], meta["seq"])))
+    sizes_before = watcher.call("debug_chat_batches", {"holdSeconds": 1.0})["data"]["sizes"]
+
+    answers: list[tuple[str, dict]] = []
+    all_answered = threading.Event()
+    texts = ["first, held", "two", "three", "four", "five", "six, one too many"]
+    stored = texts[:5]
+
+    def on_answer(name):
+        def record(answer):
+            answers.append((name, answer))
+            if len(answers) == len(texts) + 1:
+                all_answered.set()
+
+        return record
+
+    sender.sio.emit("send_message", {"sessionId": session_id, "text": texts[0]}, callback=on_answer(texts[0]))
+    deadline = time.monotonic() + WAIT
+    while len(watcher.call("debug_chat_batches", {})["data"]["sizes"]) == len(sizes_before):
+        assert time.monotonic() < deadline, "the first message's batch did not start"
+        time.sleep(0.01)
+    # The first message's batch is held (a second): the sender's next messages queue behind it.
+    for text in texts[1:]:
+        sender.sio.emit("send_message", {"sessionId": session_id, "text": text}, callback=on_answer(text))
+    sender.sio.emit("debug_chat_batches", {}, callback=on_answer("sizes"))
+    assert all_answered.wait(WAIT)
+
+    assert [name for name, _ in answers][-1] == "sizes"  # after every message sent before it
+    sizes = answers[-1][1]["data"]["sizes"][len(sizes_before) :]
+    assert sizes == [1, 5]  # five messages of one socket, one transaction
+    assert sorted(name for name, _ in answers[:-1]) == sorted(texts)  # a batch's answers: in any order
+    for name, answer in answers[:-1]:
+        if name in stored:
+            assert answer["ok"] and answer["data"]["text"] == name, answer
+        else:
+            assert answer["ok"] is False and answer["error"]["code"] == "rate_limited"
+    deadline = time.monotonic() + WAIT
+    while len(received) < len(stored) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # nothing more comes
+    assert [text for text, _ in received] == stored
+    first_seq = received[0][1]
+    assert [seq for _, seq in received] == list(range(first_seq, first_seq + len(stored)))
+    history = requests.get(
+        f"{server.url}/api/messages/session/{session_id}",
+        headers={"Authorization": f"Bearer {user.token}"},
+        timeout=WAIT,
+    ).json()
+    assert [message["text"] for message in history] == stored
