@@ -248,21 +248,31 @@ def test_chat_messages_sent_together_are_stored_together_each_answered_as_if_alo
             assert acks[index]["data"]["text"] == text
             assert acks[index]["data"]["userId"] == users[index].id
     stored = ["first, held", "two", "three (bob)", "four (bob, another tab)", "six"]
-    deadline = time.monotonic() + WAIT
-    while len(received) < len(stored) and time.monotonic() < deadline:
-        time.sleep(0.02)
     # The batch keeps the order in which the server read the messages (not necessarily the order of
     # sending: they came on six sockets), and numbers them in that order.
-    assert received[0][0] == "first, held"
-    assert sorted(text for text, _ in received) == sorted(stored)
+    texts = _numbered_and_stored_in_order(server, session_id, bob.token, received, len(stored))
+    assert texts[0] == "first, held"
+    assert sorted(texts) == sorted(stored)
+
+
+def _numbered_and_stored_in_order(server, session_id, token: str, received: list, count: int) -> list[str]:
+    """Once ``count`` messages came (and no more): their seqs follow each other and the history holds
+    them in that order; their texts."""
+    deadline = time.monotonic() + WAIT
+    while len(received) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # nothing more comes
+    assert len(received) == count
     first_seq = received[0][1]
-    assert [seq for _, seq in received] == list(range(first_seq, first_seq + len(stored)))
+    assert [seq for _, seq in received] == list(range(first_seq, first_seq + count))
     history = requests.get(
         f"{server.url}/api/messages/session/{session_id}",
-        headers={"Authorization": f"Bearer {bob.token}"},
+        headers={"Authorization": f"Bearer {token}"},
         timeout=WAIT,
     ).json()
-    assert [message["text"] for message in history] == [text for text, _ in received]
+    texts = [text for text, _ in received]
+    assert [message["text"] for message in history] == texts
+    return texts
 
 
 def test_one_sockets_burst_of_messages_is_stored_together_in_the_order_sent(
@@ -315,16 +325,4 @@ def test_one_sockets_burst_of_messages_is_stored_together_in_the_order_sent(
             assert answer["ok"] and answer["data"]["text"] == name, answer
         else:
             assert answer["ok"] is False and answer["error"]["code"] == "rate_limited"
-    deadline = time.monotonic() + WAIT
-    while len(received) < len(stored) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.2)  # nothing more comes
-    assert [text for text, _ in received] == stored
-    first_seq = received[0][1]
-    assert [seq for _, seq in received] == list(range(first_seq, first_seq + len(stored)))
-    history = requests.get(
-        f"{server.url}/api/messages/session/{session_id}",
-        headers={"Authorization": f"Bearer {user.token}"},
-        timeout=WAIT,
-    ).json()
-    assert [message["text"] for message in history] == stored
+    assert _numbered_and_stored_in_order(server, session_id, user.token, received, len(stored)) == stored
