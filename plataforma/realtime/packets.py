@@ -108,30 +108,37 @@ def _drain(server, eio_sid, conn, dropping: set) -> None:
         if sid is None or not server.manager.is_connected(sid, namespace):
             continue
         if data and data[0] in PIPELINED:
-            while (storing := conn.storing) is not None and len(storing) >= PIPELINE_DEPTH:
-                storing[0].wait()
+            _wait_until_storing_fewer(conn, PIPELINE_DEPTH)
             queued, answered = threading.Event(), threading.Event()
             with conn.lock:
                 conn.storing = [*(conn.storing or ()), answered]
-            server.start_background_task(_handle_pipelined, server, sid, eio_sid, event, conn, queued, answered)
+            server.start_background_task(
+                _handle_pipelined, server, sid, eio_sid, namespace, pkt_id, data, conn, queued, answered
+            )
             queued.wait()
             continue
-        while (storing := conn.storing) is not None:  # the messages before this event are answered first
-            storing[0].wait()
-        _handle(server, sid, eio_sid, event)
+        _wait_until_storing_fewer(conn, 1)  # the messages before this event are answered first
+        _handle(server, sid, eio_sid, namespace, pkt_id, data)
 
 
-def _handle(server, sid, eio_sid, event) -> None:
-    namespace, pkt_id, data = event
+def _wait_until_storing_fewer(conn, count: int) -> None:
+    """Wait until fewer than ``count`` of the connection's chat messages are still being stored."""
+    while (storing := conn.storing) is not None and len(storing) >= count:
+        storing[0].wait()
+
+
+def _handle(server, sid, eio_sid, namespace, pkt_id, data) -> None:
     try:
-        server._handle_event_internal(server, sid, eio_sid, data, namespace or "/", pkt_id)
+        server._handle_event_internal(server, sid, eio_sid, data, namespace, pkt_id)
     except Exception:  # a handler's own errors are answered by the guard; never lose the queue
         log.exception("Socket.IO event %r failed", data[0] if data else None)
 
 
-def _handle_pipelined(server, sid, eio_sid, event, conn, queued: threading.Event, answered: threading.Event) -> None:
+def _handle_pipelined(server, sid, eio_sid, namespace, pkt_id, data, conn, queued, answered) -> None:
+    """:func:`_handle` in a green thread of its own; ``queued`` once its message is queued for storing,
+    ``answered`` (and out of ``conn.storing``) when it is done."""
     try:
-        pipelined(lambda: _handle(server, sid, eio_sid, event), queued)
+        pipelined(lambda: _handle(server, sid, eio_sid, namespace, pkt_id, data), queued)
     finally:
         with conn.lock:
             conn.storing = [other for other in conn.storing if other is not answered] or None
